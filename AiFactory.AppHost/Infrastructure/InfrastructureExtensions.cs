@@ -1,0 +1,138 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace AiFactory.AppHost.Infrastructure;
+
+/// <summary>Redis and PostgreSQL as the services see them: two connection strings, whatever runs them.</summary>
+public sealed record AiFactoryInfrastructure(
+    InfrastructureMode Mode,
+    IResourceBuilder<IResourceWithConnectionString> Cache,
+    IResourceBuilder<IResourceWithConnectionString> Database);
+
+public static class InfrastructureExtensions
+{
+    public const string CacheName = "cache";
+    public const string PostgresName = "postgres";
+    public const string DatabaseName = "aifactory";
+    public const string ModeKey = "Infrastructure:Mode";
+    public const string DataDirectoryKey = "Infrastructure:DataDirectory";
+
+    /// <summary>
+    /// Adds Redis and PostgreSQL. Publishing always describes containers; running uses containers when a container
+    /// runtime answers and this machine's own binaries when none does (<c>DESIGN.md</c> §4), unless
+    /// <c>Infrastructure:Mode</c> says otherwise. The choice and its reason are logged at start.
+    /// </summary>
+    public static AiFactoryInfrastructure AddInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var (mode, reason) = ChooseMode(builder);
+        builder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>
+        {
+            @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AiFactory.AppHost")
+                .LogInformation("Redis and PostgreSQL run as {Mode}: {Reason}", mode, reason);
+            return Task.CompletedTask;
+        });
+
+        return mode switch
+        {
+            InfrastructureMode.Containers => AddContainers(builder),
+            InfrastructureMode.Local => AddLocalServers(builder),
+            _ => new AiFactoryInfrastructure(mode, builder.AddConnectionString(CacheName), builder.AddConnectionString(DatabaseName)),
+        };
+    }
+
+    private static (InfrastructureMode Mode, string Reason) ChooseMode(IDistributedApplicationBuilder builder)
+    {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return (InfrastructureMode.Containers, "a published app model always describes containers");
+        }
+
+        var configured = builder.Configuration[ModeKey];
+        if (!string.IsNullOrEmpty(configured))
+        {
+            if (!Enum.TryParse<InfrastructureMode>(configured, ignoreCase: true, out var chosen) || int.TryParse(configured, out _))
+            {
+                throw new InvalidOperationException(
+                    $"Configuration '{ModeKey}' is '{configured}'; use one of {string.Join(", ", Enum.GetNames<InfrastructureMode>())}.");
+            }
+
+            if (chosen != InfrastructureMode.Auto)
+            {
+                return (chosen, $"{ModeKey} is '{configured}'");
+            }
+        }
+
+        return ContainerRuntimeProbe.TryDetect(out var probe)
+            ? (InfrastructureMode.Containers, probe)
+            : (InfrastructureMode.Local, $"no container runtime: {probe}");
+    }
+
+    private static AiFactoryInfrastructure AddContainers(IDistributedApplicationBuilder builder)
+    {
+        var cache = builder.AddRedis(CacheName)
+            .WithDataVolume()
+            .WithPersistence();
+        var database = builder.AddPostgres(PostgresName)
+            .WithDataVolume()
+            .AddDatabase(DatabaseName);
+        return new AiFactoryInfrastructure(InfrastructureMode.Containers, cache, database);
+    }
+
+    private static AiFactoryInfrastructure AddLocalServers(IDistributedApplicationBuilder builder)
+    {
+        var dataDirectory = Path.GetFullPath(builder.Configuration[DataDirectoryKey] ?? Path.Combine(RepositoryRoot(builder), ".data"));
+
+        // Same parameter names as the containers' own, so user secrets and deployment inputs mean the same thing.
+        var cachePassword = AddPassword(builder, $"{CacheName}-password");
+        var redisDirectory = Directory.CreateDirectory(Path.Combine(dataDirectory, "redis")).FullName;
+        var redis = new LocalRedisResource(CacheName, redisDirectory, cachePassword.Resource);
+        var cache = builder.AddResource(redis)
+            .WithEndpoint(name: LocalRedisResource.EndpointName, scheme: "tcp")
+            .WithArgs(context =>
+            {
+                context.Args.Add("--port");
+                context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add("--bind");
+                context.Args.Add("127.0.0.1");
+                context.Args.Add("--requirepass");
+                context.Args.Add(redis.Password);
+                context.Args.Add("--dir");
+                context.Args.Add(redisDirectory);
+                context.Args.Add("--appendonly");
+                context.Args.Add("yes");
+            })
+            .WithHealthCheck(AddHealthCheck(builder, redis, () => new RedisPingHealthCheck(redis)));
+
+        var postgresPassword = AddPassword(builder, $"{PostgresName}-password");
+        var postgres = new LocalPostgresResource(PostgresName, RepositoryRoot(builder), postgresPassword.Resource, DatabaseName);
+        var database = builder.AddResource(postgres)
+            .WithEndpoint(name: LocalPostgresResource.EndpointName, scheme: "tcp")
+            .WithArgs(context =>
+            {
+                context.Args.Add(Path.Combine(RepositoryRoot(builder), "scripts", "run-postgres.sh"));
+                context.Args.Add(postgres.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add(Path.Combine(dataDirectory, "postgres"));
+                context.Args.Add(postgres.DatabaseName);
+            })
+            .WithEnvironment("POSTGRES_PASSWORD", postgres.Password)
+            .WithHealthCheck(AddHealthCheck(builder, postgres, () => new PostgresQueryHealthCheck(postgres)));
+
+        return new AiFactoryInfrastructure(InfrastructureMode.Local, cache, database);
+    }
+
+    private static IResourceBuilder<ParameterResource> AddPassword(IDistributedApplicationBuilder builder, string name) =>
+        builder.AddParameter(name, new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
+
+    private static string AddHealthCheck(IDistributedApplicationBuilder builder, IResource resource, Func<IHealthCheck> create)
+    {
+        var key = $"{resource.Name}-serves";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, _ => create(), failureStatus: null, tags: null));
+        return key;
+    }
+
+    /// <summary>The repository root: the AppHost project lives one folder below it.</summary>
+    public static string RepositoryRoot(IDistributedApplicationBuilder builder) =>
+        Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+}

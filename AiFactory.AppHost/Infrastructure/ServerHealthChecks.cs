@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace AiFactory.AppHost.Infrastructure;
+
+/// <summary>
+/// Health of a local server, so <c>WaitFor</c> holds dependents until it really serves (a started process is not
+/// yet a listening server, and PostgreSQL still has to create the database).
+/// </summary>
+internal sealed class RedisPingHealthCheck(IResourceWithConnectionString redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var connectionString = await redis.ConnectionStringExpression.GetValueAsync(cancellationToken);
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(connectionString + ",abortConnect=true,connectTimeout=2000");
+            await connection.GetDatabase().PingAsync();
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy($"{redis.Name} does not answer PING", e);
+        }
+    }
+}
+
+/// <inheritdoc cref="RedisPingHealthCheck"/>
+internal sealed class PostgresQueryHealthCheck(IResourceWithConnectionString postgres) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var connectionString = await postgres.ConnectionStringExpression.GetValueAsync(cancellationToken);
+            await using var connection = new NpgsqlConnection(connectionString + ";Timeout=2;Pooling=false");
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy($"{postgres.Name} does not answer SELECT 1", e);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using AiFactory.Gateway.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapReverseProxy();
+
+app.Run();

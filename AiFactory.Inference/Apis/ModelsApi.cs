@@ -1,0 +1,82 @@
+using AiFactory.Inference.Protocol;
+using AiFactory.Inference.Runtime;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AiFactory.Inference.Apis;
+
+/// <summary>Model metadata, model readiness and inference (Open Inference Protocol).</summary>
+public static class ModelsApi
+{
+    public const string Platform = "onnxruntime_onnx";
+
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v2/models/{model}").WithTags("Models");
+
+        api.MapGet("/", GetMetadata).WithName("ModelMetadata").WithSummary("Inputs, outputs and versions of a model");
+        api.MapGet("/versions/{version}", GetMetadata).WithName("ModelVersionMetadata").WithSummary("Inputs and outputs of one version");
+        api.MapGet("/ready", GetReady).WithName("ModelReady").WithSummary("200 when the model can serve");
+        api.MapGet("/versions/{version}/ready", GetReady).WithName("ModelVersionReady").WithSummary("200 when the version can serve");
+        api.MapPost("/infer", InferAsync).WithName("ModelInfer").WithSummary("Run the model's newest ready version");
+        api.MapPost("/versions/{version}/infer", InferAsync).WithName("ModelVersionInfer").WithSummary("Run one version of the model");
+
+        return app;
+    }
+
+    private static Results<Ok<ModelMetadataResponse>, JsonHttpResult<ErrorResponse>> GetMetadata(
+        string model, string? version, InferenceService inference, Repository.ModelRepository repository)
+    {
+        try
+        {
+            var loaded = inference.ResolveReady(model, version);
+            return TypedResults.Ok(new ModelMetadataResponse
+            {
+                Name = loaded.Name,
+                Versions = repository.VersionsOf(loaded.Name),
+                Platform = Platform,
+                Inputs = Describe(loaded.Inputs),
+                Outputs = Describe(loaded.Outputs),
+                Parameters = new() { ["execution_provider"] = loaded.Provider },
+            });
+        }
+        catch (InferenceException e)
+        {
+            return Error(e);
+        }
+    }
+
+    private static Results<Ok, JsonHttpResult<ErrorResponse>> GetReady(string model, string? version, InferenceService inference)
+    {
+        try
+        {
+            inference.ResolveReady(model, version);
+            return TypedResults.Ok();
+        }
+        catch (InferenceException e)
+        {
+            return Error(e);
+        }
+    }
+
+    private static async Task<Results<JsonInferenceResult, JsonHttpResult<ErrorResponse>>> InferAsync(
+        string model, string? version, HttpRequest request, InferenceService inference)
+    {
+        try
+        {
+            var loaded = inference.ResolveReady(model, version);
+            var body = await InferenceService.ReadJsonAsync(request.Body, request.HttpContext.RequestAborted);
+            var outputs = inference.Infer(loaded, body);
+            return new JsonInferenceResult(loaded, body.Id, outputs);
+        }
+        catch (InferenceException e)
+        {
+            return Error(e);
+        }
+    }
+
+    private static JsonHttpResult<ErrorResponse> Error(InferenceException e) =>
+        TypedResults.Json(new ErrorResponse(e.Message), statusCode: e.StatusCode);
+
+    private static List<TensorMetadata> Describe(IReadOnlyList<TensorSpec> specs) =>
+        [.. specs.Select(spec => new TensorMetadata(spec.Name, spec.Datatype, spec.Shape))];
+}

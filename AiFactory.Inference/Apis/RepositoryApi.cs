@@ -1,0 +1,43 @@
+using AiFactory.Inference.Protocol;
+using AiFactory.Inference.Repository;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AiFactory.Inference.Apis;
+
+/// <summary>The <c>model_repository</c> extension: what the repository holds and in which state.</summary>
+public static class RepositoryApi
+{
+    public static IEndpointRouteBuilder MapRepositoryApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v2/repository").WithTags("Repository");
+
+        api.MapPost("/index", GetIndexAsync).WithName("RepositoryIndex").WithSummary("Every model version with its state");
+
+        return app;
+    }
+
+    private static async Task<Results<Ok<List<RepositoryIndexEntry>>, JsonHttpResult<ErrorResponse>>> GetIndexAsync(
+        HttpRequest request, ModelRepository repository)
+    {
+        // The body is optional: {"ready": true} keeps only the versions that can serve.
+        var readyOnly = false;
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                var filter = await System.Text.Json.JsonSerializer.DeserializeAsync(
+                    request.Body, ProtocolJsonContext.Default.RepositoryIndexRequest, request.HttpContext.RequestAborted);
+                readyOnly = filter?.Ready ?? false;
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                return TypedResults.Json(new ErrorResponse($"malformed JSON: {e.Message}"), statusCode: StatusCodes.Status400BadRequest);
+            }
+        }
+
+        return TypedResults.Ok(repository.Entries
+            .Where(entry => !readyOnly || entry.IsReady)
+            .Select(entry => new RepositoryIndexEntry(entry.Name, entry.Version, entry.State, entry.Reason))
+            .ToList());
+    }
+}
