@@ -12,8 +12,8 @@ var inference = builder.AddProject<Projects.AiFactory_Inference>("inference")
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithReference(inference).WaitFor(inference)
-    .WithReference(infrastructure.Cache).WaitFor(infrastructure.Cache)
-    .WithReference(infrastructure.Database, InfrastructureExtensions.DatabaseName).WaitFor(infrastructure.Database)
+    .WithConnection(infrastructure.Cache)
+    .WithConnection(infrastructure.Database)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 

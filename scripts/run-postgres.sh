@@ -20,7 +20,10 @@ as_owner() {
 }
 
 mkdir -p "$data"
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$data"
+if [ "$(id -u)" = 0 ]; then
+  chown postgres:postgres "$data"
+  as_owner test -x "$data" || { echo "run-postgres: user postgres cannot enter $data; make its parent folders traversable (chmod o+x)" >&2; exit 1; }
+fi
 chmod 700 "$data"
 
 if [ ! -f "$data/PG_VERSION" ]; then

@@ -5,11 +5,17 @@ using Microsoft.Extensions.Logging;
 
 namespace AiFactory.AppHost.Infrastructure;
 
-/// <summary>Redis and PostgreSQL as the services see them: two connection strings, whatever runs them.</summary>
-public sealed record AiFactoryInfrastructure(
-    InfrastructureMode Mode,
-    IResourceBuilder<IResourceWithConnectionString> Cache,
-    IResourceBuilder<IResourceWithConnectionString> Database);
+/// <summary>Redis and PostgreSQL as the services see them: two connections, whatever runs the servers.</summary>
+public sealed record AiFactoryInfrastructure(InfrastructureMode Mode, Connection Cache, Connection Database);
+
+/// <summary>
+/// A connection string a service receives as <c>ConnectionStrings__{Name}</c>, and the resource it waits for.
+/// </summary>
+/// <remarks>
+/// Services get this instead of <c>WithReference(redis)</c>: in Aspire 13 that reference also emits URI-encoded
+/// password entries (<c>annotated.string</c>) which Aspirate skips, leaving dangling expressions in what it generates.
+/// </remarks>
+public sealed record Connection(string Name, IResourceBuilder<IResource> Server, ReferenceExpression ConnectionString);
 
 public static class InfrastructureExtensions
 {
@@ -38,8 +44,20 @@ public static class InfrastructureExtensions
         {
             InfrastructureMode.Containers => AddContainers(builder),
             InfrastructureMode.Local => AddLocalServers(builder),
-            _ => new AiFactoryInfrastructure(mode, builder.AddConnectionString(CacheName), builder.AddConnectionString(DatabaseName)),
+            _ => new AiFactoryInfrastructure(mode, Existing(builder, CacheName), Existing(builder, DatabaseName)),
         };
+    }
+
+    /// <summary>Gives <paramref name="service"/> the connection string and starts it only once the server is healthy.</summary>
+    public static IResourceBuilder<T> WithConnection<T>(this IResourceBuilder<T> service, Connection connection)
+        where T : IResourceWithEnvironment, IResourceWithWaitSupport =>
+        service.WithEnvironment($"ConnectionStrings__{connection.Name}", connection.ConnectionString)
+            .WaitFor(connection.Server);
+
+    private static Connection Existing(IDistributedApplicationBuilder builder, string name)
+    {
+        var resource = builder.AddConnectionString(name);
+        return new Connection(name, resource, resource.Resource.ConnectionStringExpression);
     }
 
     private static (InfrastructureMode Mode, string Reason) ChooseMode(IDistributedApplicationBuilder builder)
@@ -74,10 +92,20 @@ public static class InfrastructureExtensions
         var cache = builder.AddRedis(CacheName)
             .WithDataVolume()
             .WithPersistence();
-        var database = builder.AddPostgres(PostgresName)
+        var postgres = builder.AddPostgres(PostgresName)
             .WithDataVolume()
-            .AddDatabase(DatabaseName);
-        return new AiFactoryInfrastructure(InfrastructureMode.Containers, cache, database);
+            // The image creates the database at first start: in a cluster nothing else would.
+            .WithEnvironment("POSTGRES_DB", DatabaseName);
+        var database = postgres.AddDatabase(DatabaseName);
+
+        var cacheEndpoint = cache.Resource.PrimaryEndpoint;
+        var postgresEndpoint = postgres.Resource.PrimaryEndpoint;
+        return new AiFactoryInfrastructure(
+            InfrastructureMode.Containers,
+            new Connection(CacheName, cache, ReferenceExpression.Create(
+                $"{cacheEndpoint.Property(EndpointProperty.Host)}:{cacheEndpoint.Property(EndpointProperty.Port)},password={cache.Resource.PasswordParameter!}")),
+            new Connection(DatabaseName, database, ReferenceExpression.Create(
+                $"Host={postgresEndpoint.Property(EndpointProperty.Host)};Port={postgresEndpoint.Property(EndpointProperty.Port)};Username=postgres;Password={postgres.Resource.PasswordParameter};Database={DatabaseName}")));
     }
 
     private static AiFactoryInfrastructure AddLocalServers(IDistributedApplicationBuilder builder)
@@ -119,7 +147,10 @@ public static class InfrastructureExtensions
             .WithEnvironment("POSTGRES_PASSWORD", postgres.Password)
             .WithHealthCheck(AddHealthCheck(builder, postgres, () => new PostgresQueryHealthCheck(postgres)));
 
-        return new AiFactoryInfrastructure(InfrastructureMode.Local, cache, database);
+        return new AiFactoryInfrastructure(
+            InfrastructureMode.Local,
+            new Connection(CacheName, cache, redis.ConnectionStringExpression),
+            new Connection(DatabaseName, database, postgres.ConnectionStringExpression));
     }
 
     private static IResourceBuilder<ParameterResource> AddPassword(IDistributedApplicationBuilder builder, string name) =>

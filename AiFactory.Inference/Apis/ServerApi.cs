@@ -18,7 +18,7 @@ public static class ServerApi
 
         api.MapGet("/", GetServerMetadata).WithName("ServerMetadata").WithSummary("Server name, version and extensions");
         api.MapGet("/health/live", () => TypedResults.Ok()).WithName("ServerLive").WithSummary("200 while the process serves requests");
-        api.MapGet("/health/ready", GetServerReady).WithName("ServerReady").WithSummary("200 once every model found at start has loaded or failed");
+        api.MapGet("/health/ready", GetServerReady).WithName("ServerReady").WithSummary("200 when every model in the repository is ready");
 
         return app;
     }
@@ -26,8 +26,21 @@ public static class ServerApi
     private static Ok<ServerMetadataResponse> GetServerMetadata() =>
         TypedResults.Ok(new ServerMetadataResponse(ServerName, typeof(ServerApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0", Extensions));
 
-    private static Results<Ok, JsonHttpResult<ErrorResponse>> GetServerReady(ModelRepository repository) =>
-        repository.InitialLoadDone
-            ? TypedResults.Ok()
-            : TypedResults.Json(new ErrorResponse("the model repository is still loading"), statusCode: StatusCodes.Status503ServiceUnavailable);
+    /// <summary>
+    /// Strict, as the protocol defines it: ready only when every model is. Kubernetes readiness uses <c>/health</c>
+    /// instead, which stays up while one broken model is unavailable, so the others keep serving.
+    /// </summary>
+    private static Results<Ok, JsonHttpResult<ErrorResponse>> GetServerReady(ModelRepository repository)
+    {
+        if (!repository.InitialLoadDone)
+        {
+            return NotReady("the model repository is still loading");
+        }
+
+        var notReady = repository.Entries.Where(entry => !entry.IsReady).Select(entry => $"{entry.Name}/{entry.Version} ({entry.State})").ToList();
+        return notReady.Count == 0 ? TypedResults.Ok() : NotReady($"models not ready: {string.Join(", ", notReady)}");
+    }
+
+    private static JsonHttpResult<ErrorResponse> NotReady(string message) =>
+        TypedResults.Json(new ErrorResponse(message), statusCode: StatusCodes.Status503ServiceUnavailable);
 }

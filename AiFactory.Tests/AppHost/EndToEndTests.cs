@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AiFactory.Tests.Infrastructure;
+
+namespace AiFactory.Tests.AppHost;
+
+/// <summary>The whole application as F5 starts it, used the way a client uses it: through the gateway.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class EndToEndTests(AppHostFixture fixture)
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Direction_classifier_through_the_gateway_returns_probabilities_equal_to_in_process_onnx_runtime()
+    {
+        long[] shape = [3, 3, 48, 192];
+        var image = SampleModels.RandomImage(seed: 7, 3, 3, 48, 192);
+        using var gateway = fixture.CreateHttpClient("gateway");
+
+        var request = new JsonObject
+        {
+            ["id"] = "e2e-1",
+            ["inputs"] = new JsonArray(new JsonObject
+            {
+                ["name"] = SampleModels.TextDirectionInput,
+                ["datatype"] = "FP32",
+                ["shape"] = new JsonArray([.. shape.Select(d => JsonValue.Create(d))]),
+                ["data"] = new JsonArray([.. image.Select(v => JsonValue.Create(v))]),
+            }),
+        };
+        using var response = await gateway.PostAsJsonAsync($"/v2/models/{SampleModels.TextDirection}/infer", request).WaitAsync(RequestTimeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync().WaitAsync(RequestTimeout));
+        Assert.Equal("e2e-1", body.RootElement.GetProperty("id").GetString());
+        Assert.Equal(SampleModels.TextDirection, body.RootElement.GetProperty("model_name").GetString());
+        var output = Assert.Single(body.RootElement.GetProperty("outputs").EnumerateArray());
+        Assert.Equal(SampleModels.TextDirectionOutput, output.GetProperty("name").GetString());
+        Assert.Equal("FP32", output.GetProperty("datatype").GetString());
+        Assert.Equal([3L, 2L], output.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()));
+
+        var served = output.GetProperty("data").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        for (var row = 0; row < 3; row++)
+        {
+            Assert.InRange(served[2 * row] + served[2 * row + 1], 1 - 1e-4, 1 + 1e-4);
+        }
+
+        var expected = OnnxReference.Run(RepositoryPaths.Model(SampleModels.TextDirection), SampleModels.TextDirectionInput, image, shape,
+            SampleModels.TextDirectionOutput);
+        Assert.Equal(expected.Length, served.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - served[i]) <= 1e-5, $"element {i}: served {served[i]}, in-process {expected[i]}");
+        }
+    }
+
+    [Fact]
+    public async Task Gateway_reports_every_sample_model_ready_and_the_dashboard_shows_them()
+    {
+        using var gateway = fixture.CreateHttpClient("gateway");
+        using var index = await gateway.PostAsync("/v2/repository/index", content: null).WaitAsync(RequestTimeout);
+        Assert.Equal(HttpStatusCode.OK, index.StatusCode);
+        var models = JsonNode.Parse(await index.Content.ReadAsStringAsync())!.AsArray();
+        foreach (var name in new[] { SampleModels.TextDetection, SampleModels.TextDirection })
+        {
+            var entry = Assert.Single(models, model => model!["name"]!.GetValue<string>() == name);
+            Assert.Equal("READY", entry!["state"]!.GetValue<string>());
+        }
+
+        using var dashboard = fixture.CreateHttpClient("dashboard");
+        var page = await dashboard.GetStringAsync("/").WaitAsync(RequestTimeout);
+        Assert.Contains($"<td>{SampleModels.TextDirection}</td>", page);
+        Assert.Contains($"<td>{SampleModels.TextDetection}</td>", page);
+        Assert.DoesNotContain("did not answer", page);
+    }
+
+    [Theory]
+    [InlineData("gateway")]
+    [InlineData("inference")]
+    [InlineData("dashboard")]
+    public async Task Every_service_serves_health_liveness_and_metrics(string resource)
+    {
+        using var client = fixture.CreateHttpClient(resource);
+        foreach (var path in new[] { "/health", "/alive" })
+        {
+            using var response = await client.GetAsync(path).WaitAsync(RequestTimeout);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{resource}{path} answered {(int)response.StatusCode}");
+        }
+
+        var metrics = await client.GetStringAsync("/metrics").WaitAsync(RequestTimeout);
+        Assert.Contains("# TYPE", metrics);
+    }
+
+    [Fact]
+    public async Task Unknown_model_through_the_gateway_is_a_404_in_the_protocol_error_shape()
+    {
+        using var gateway = fixture.CreateHttpClient("gateway");
+        using var response = await gateway.PostAsync("/v2/models/no-such-model/infer", new StringContent("{}")).WaitAsync(RequestTimeout);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("unknown model 'no-such-model'", body["error"]!.GetValue<string>());
+    }
+}
