@@ -1,5 +1,6 @@
 using AiFactory.Inference.Apis;
 using AiFactory.Inference.Extensions;
+using AiFactory.Inference.Grpc;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,5 +13,7 @@ app.MapDefaultEndpoints();
 app.MapServerApi();
 app.MapModelsApi();
 app.MapRepositoryApi();
+app.MapStatisticsApi();
+app.MapGrpcService<InferenceGrpcService>();
 
 app.Run();

@@ -12,7 +12,7 @@ bash scripts/fetch-models.sh || exit 1
 
 results="$root/TestResults"
 rm -rf "$results"
-dotnet test AiFactory.sln -c Release --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
+dotnet test AiFactory.sln -c Release --logger "trx" --results-directory "$results"
 status=$?
 
 passed=0

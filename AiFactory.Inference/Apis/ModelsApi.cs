@@ -36,7 +36,12 @@ public static class ModelsApi
                 Platform = Platform,
                 Inputs = Describe(loaded.Inputs),
                 Outputs = Describe(loaded.Outputs),
-                Parameters = new() { ["execution_provider"] = loaded.Provider },
+                Parameters = new()
+                {
+                    ["execution_provider"] = loaded.Provider,
+                    ["max_batch_size"] = loaded.Config.MaxBatchSize.ToString(),
+                    ["dynamic_batching"] = loaded.Config.BatchingEnabled ? "true" : "false",
+                },
             });
         }
         catch (InferenceException e)
@@ -58,15 +63,17 @@ public static class ModelsApi
         }
     }
 
-    private static async Task<Results<JsonInferenceResult, JsonHttpResult<ErrorResponse>>> InferAsync(
+    private static async Task<Results<InferenceHttpResult, JsonHttpResult<ErrorResponse>>> InferAsync(
         string model, string? version, HttpRequest request, InferenceService inference)
     {
         try
         {
-            var loaded = inference.ResolveReady(model, version);
-            var body = await InferenceService.ReadJsonAsync(request.Body, request.HttpContext.RequestAborted);
-            var outputs = inference.Infer(loaded, body);
-            return new JsonInferenceResult(loaded, body.Id, outputs);
+            // Unknown models are answered before reading what may be a large body.
+            inference.ResolveReady(model, version);
+            var (body, binary) = await InferenceRequestReader.ReadAsync(request, inference.Options.MaxRequestBodyBytes, request.HttpContext.RequestAborted);
+            var (loaded, outputs) = await inference.InferAsync(model, version,
+                served => RestInference.Prepare(inference, served, body, binary), request.HttpContext.RequestAborted);
+            return new InferenceHttpResult(loaded, body.Id, RestInference.EchoedParameters(body), outputs, RestInference.BinaryOutputs(body, outputs));
         }
         catch (InferenceException e)
         {
@@ -74,7 +81,7 @@ public static class ModelsApi
         }
     }
 
-    private static JsonHttpResult<ErrorResponse> Error(InferenceException e) =>
+    internal static JsonHttpResult<ErrorResponse> Error(InferenceException e) =>
         TypedResults.Json(new ErrorResponse(e.Message), statusCode: e.StatusCode);
 
     private static List<TensorMetadata> Describe(IReadOnlyList<TensorSpec> specs) =>

@@ -12,8 +12,28 @@ public static class RepositoryApi
         var api = app.MapGroup("/v2/repository").WithTags("Repository");
 
         api.MapPost("/index", GetIndexAsync).WithName("RepositoryIndex").WithSummary("Every model version with its state");
+        api.MapPost("/models/{model}/load", LoadAsync).WithName("RepositoryModelLoad").WithSummary("Load or reload a model from the folder");
+        api.MapPost("/models/{model}/unload", UnloadAsync).WithName("RepositoryModelUnload").WithSummary("Unload every version of a model");
 
         return app;
+    }
+
+    private static async Task<Results<Ok, JsonHttpResult<ErrorResponse>>> LoadAsync(
+        string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
+    {
+        var error = await loader.LoadAsync(model, cancellationToken);
+        return error is null
+            ? TypedResults.Ok()
+            : TypedResults.Json(new ErrorResponse(error), statusCode: error.Contains("not in the repository")
+                ? StatusCodes.Status404NotFound
+                : StatusCodes.Status400BadRequest);
+    }
+
+    private static async Task<Results<Ok, JsonHttpResult<ErrorResponse>>> UnloadAsync(
+        string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
+    {
+        var error = await loader.UnloadAsync(model, cancellationToken);
+        return error is null ? TypedResults.Ok() : TypedResults.Json(new ErrorResponse(error), statusCode: StatusCodes.Status404NotFound);
     }
 
     private static async Task<Results<Ok<List<RepositoryIndexEntry>>, JsonHttpResult<ErrorResponse>>> GetIndexAsync(

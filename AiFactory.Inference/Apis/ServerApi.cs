@@ -10,7 +10,7 @@ public static class ServerApi
     public const string ServerName = "aifactory-inference";
 
     /// <summary>The protocol extensions this server implements.</summary>
-    public static readonly string[] Extensions = ["model_repository"];
+    public static readonly string[] Extensions = ["binary_tensor_data", "model_repository", "statistics"];
 
     public static IEndpointRouteBuilder MapServerApi(this IEndpointRouteBuilder app)
     {

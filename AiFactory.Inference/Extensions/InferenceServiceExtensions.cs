@@ -1,6 +1,7 @@
 using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
+using AiFactory.Inference.Telemetry;
 
 namespace AiFactory.Inference.Extensions;
 
@@ -19,12 +20,24 @@ public static class InferenceServiceExtensions
             .ValidateOnStart();
 
         builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJsonContext.Default));
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(1, Apis.StatisticsJsonContext.Default);
+        });
 
         builder.Services.AddSingleton<ModelRepository>();
         builder.Services.AddSingleton<SessionFactory>();
         builder.Services.AddSingleton<InferenceService>();
-        builder.Services.AddHostedService<ModelRepositoryLoader>();
+        builder.Services.AddSingleton<InferenceMetrics>();
+        builder.Services.AddSingleton<ModelRepositoryLoader>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ModelRepositoryLoader>());
+        builder.Services.AddHostedService<LoadedModelsGauge>();
+
+        builder.Services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = builder.Configuration.GetValue($"{InferenceOptions.SectionName}:MaxRequestBodyBytes", new InferenceOptions().MaxRequestBodyBytes);
+            options.MaxSendMessageSize = null;
+        });
 
         builder.Services.AddHealthChecks().AddCheck<ModelRepositoryHealthCheck>("model-repository");
 

@@ -30,23 +30,6 @@ public sealed record RequestOutput
     [JsonPropertyName("parameters")] public Dictionary<string, JsonElement>? Parameters { get; init; }
 }
 
-public sealed record InferenceResponse
-{
-    [JsonPropertyName("model_name")] public required string ModelName { get; init; }
-    [JsonPropertyName("model_version")] public required string ModelVersion { get; init; }
-    [JsonPropertyName("id")] public string? Id { get; init; }
-    [JsonPropertyName("parameters")] public Dictionary<string, JsonElement>? Parameters { get; init; }
-    [JsonPropertyName("outputs")] public required List<ResponseOutput> Outputs { get; init; }
-}
-
-public sealed record ResponseOutput
-{
-    [JsonPropertyName("name")] public required string Name { get; init; }
-    [JsonPropertyName("shape")] public required long[] Shape { get; init; }
-    [JsonPropertyName("datatype")] public required string Datatype { get; init; }
-    [JsonPropertyName("data")] public required float[] Data { get; init; }
-}
-
 public sealed record ServerMetadataResponse(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("version")] string Version,
@@ -80,7 +63,7 @@ public sealed record RepositoryIndexRequest([property: JsonPropertyName("ready")
 public sealed record ErrorResponse([property: JsonPropertyName("error")] string Error);
 
 [JsonSerializable(typeof(InferenceRequest))]
-[JsonSerializable(typeof(InferenceResponse))]
+[JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 [JsonSerializable(typeof(ServerMetadataResponse))]
 [JsonSerializable(typeof(ModelMetadataResponse))]
 [JsonSerializable(typeof(List<RepositoryIndexEntry>))]

@@ -10,4 +10,8 @@ public sealed class InferenceOptions
     /// <summary>Most elements one input tensor may hold (default 64 Mi, 256 MiB of FP32).</summary>
     [Range(1, long.MaxValue)]
     public long MaxElementsPerInput { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Largest request body, JSON or binary (default 256 MiB); larger ones get 413.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxRequestBodyBytes { get; set; } = 256 * 1024 * 1024;
 }

@@ -1,13 +1,23 @@
+using System.Diagnostics;
 using System.Text.Json;
+using AiFactory.Inference.Batching;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace AiFactory.Inference.Protocol;
 
-/// <summary>Turns protocol requests into validated tensors, runs them and names the outputs to return.</summary>
+/// <summary>
+/// The protocol-independent core of an inference: finds the model, validates and orders the inputs, runs them
+/// through the model's executor and keeps statistics. REST and gRPC only decode and encode around it.
+/// </summary>
 public sealed class InferenceService(ModelRepository repository, IOptions<InferenceOptions> options)
 {
+    /// <summary>Request parameter (Triton): how long the request may wait in the queue, in microseconds.</summary>
+    public const string TimeoutParameter = "timeout";
+
+    public InferenceOptions Options => options.Value;
+
     /// <summary>The ready model a request names; 404 for an unknown model or version, 503 for one not ready.</summary>
     public LoadedModel ResolveReady(string name, string? version)
     {
@@ -25,77 +35,208 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
         return lookup.Entry ?? throw InferenceException.NotFound(lookup.Error);
     }
 
-    /// <summary>Reads a JSON inference request; a malformed body is a 400 that says where it broke.</summary>
-    public static async Task<InferenceRequest> ReadJsonAsync(Stream body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one request on the model it names and returns the model and the outputs. The model is leased for the
+    /// whole request, so a version swapped out meanwhile finishes this request before it is freed.
+    /// </summary>
+    public async Task<(LoadedModel Model, IReadOnlyList<Tensor> Outputs)> InferAsync(
+        string name, string? version, Func<LoadedModel, InferenceWork> prepare, CancellationToken cancellationToken)
     {
+        var model = Acquire(name, version);
+        var started = Stopwatch.GetTimestamp();
+        Activity.Current?.SetTag("aifactory.model.name", model.Name);
+        Activity.Current?.SetTag("aifactory.model.version", model.Version);
         try
         {
-            return await JsonSerializer.DeserializeAsync(body, ProtocolJsonContext.Default.InferenceRequest, cancellationToken)
-                   ?? throw InferenceException.BadRequest("the request body must be a JSON object");
+            var work = prepare(model);
+            var outputs = await model.Executor.ExecuteAsync(work, cancellationToken);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            model.Statistics.Success.Add(elapsed.Ticks * 100);
+            model.Metrics.RecordRequest(model.Name, model.Version, "success", elapsed.TotalSeconds);
+            return (model, outputs);
         }
-        catch (JsonException e)
+        catch (Exception e)
         {
-            throw InferenceException.BadRequest($"malformed JSON at {e.Path ?? "$"} (line {e.LineNumber}): {e.Message}");
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            model.Statistics.Fail.Add(elapsed.Ticks * 100);
+            model.Metrics.RecordRequest(model.Name, model.Version, Outcome(e), elapsed.TotalSeconds);
+            throw;
+        }
+        finally
+        {
+            model.Release();
         }
     }
 
-    public IReadOnlyList<Tensor> Infer(LoadedModel model, InferenceRequest request)
+    /// <summary>
+    /// Checks one input against the model's metadata and its bytes against its shape; returns the tensor.
+    /// <paramref name="data"/> is either raw bytes or, when null, decoded from <paramref name="json"/>.
+    /// </summary>
+    public Tensor DecodeInput(LoadedModel model, string? name, string? datatype, long[]? shape, byte[]? data, JsonElement json)
     {
-        var inputs = DecodeInputs(model, request);
-        var outputNames = OutputNames(model, request);
-        return model.Run(inputs, outputNames);
-    }
-
-    private List<Tensor> DecodeInputs(LoadedModel model, InferenceRequest request)
-    {
-        if (request.Inputs is not { Count: > 0 })
+        var spec = FindInput(model, name);
+        var count = InputValidator.ValidateShape(spec, datatype, shape, options.Value.MaxElementsPerInput);
+        if (data is null)
         {
-            throw InferenceException.BadRequest("'inputs' is missing or empty");
-        }
-
-        var tensors = new List<Tensor>(request.Inputs.Count);
-        foreach (var input in request.Inputs)
-        {
-            var spec = model.Inputs.FirstOrDefault(candidate => candidate.Name == input.Name)
-                       ?? throw InferenceException.BadRequest(
-                           $"unknown input '{input.Name}'; model '{model.Name}' takes {string.Join(", ", model.Inputs.Select(i => i.Name))}");
-            if (tensors.Exists(tensor => tensor.Name == spec.Name))
+            if (json.ValueKind == JsonValueKind.Undefined)
             {
-                throw InferenceException.BadRequest($"input '{spec.Name}' is given more than once");
+                throw InferenceException.BadRequest($"input '{spec.Name}' has neither 'data' nor binary data");
             }
 
-            var count = InputValidator.ValidateShape(spec, input.Datatype, input.Shape, options.Value.MaxElementsPerInput);
-            tensors.Add(new Tensor(spec.Name, spec.Datatype, input.Shape!, JsonTensorData.Decode(spec.Name, spec.Datatype, input.Data, count)));
+            return new Tensor(spec.Name, spec.Datatype, shape!, JsonTensorData.Decode(spec.Name, spec.Datatype, json, count));
         }
 
-        var missing = model.Inputs.FirstOrDefault(spec => !tensors.Exists(tensor => tensor.Name == spec.Name));
-        if (missing is not null)
+        var size = Datatypes.ElementSize(spec.Datatype);
+        if (size > 0 && data.LongLength != count * size)
         {
-            throw InferenceException.BadRequest($"input '{missing.Name}' is missing");
+            throw InferenceException.BadRequest(
+                $"input '{spec.Name}': {data.LongLength} bytes of binary data, but shape {Shapes.Format(shape!)} of {spec.Datatype} needs {count * size}");
         }
 
-        return tensors;
+        if (size == 0 && BytesElements.Count(spec.Name, data) is var elements && elements != count)
+        {
+            throw InferenceException.BadRequest($"input '{spec.Name}': the binary data holds {elements} BYTES elements, the shape {count}");
+        }
+
+        return new Tensor(spec.Name, spec.Datatype, shape!, data);
     }
 
-    private static List<string> OutputNames(LoadedModel model, InferenceRequest request)
+    /// <summary>
+    /// Puts decoded inputs in the model's order, checks none is missing or repeated, resolves the outputs to
+    /// return and the batch size, and builds the work item.
+    /// </summary>
+    public static InferenceWork CreateWork(LoadedModel model, List<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, TimeSpan? timeout)
     {
-        if (request.Outputs is not { Count: > 0 })
+        var ordered = new Tensor[model.Inputs.Count];
+        foreach (var input in inputs)
+        {
+            var index = IndexOf(model.Inputs, input.Name);
+            if (ordered[index] is not null)
+            {
+                throw InferenceException.BadRequest($"input '{input.Name}' is given more than once");
+            }
+
+            ordered[index] = input;
+        }
+
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            if (ordered[i] is null)
+            {
+                throw InferenceException.BadRequest($"input '{model.Inputs[i].Name}' is missing");
+            }
+        }
+
+        var batchSize = 1;
+        if (model.Config.MaxBatchSize > 0)
+        {
+            batchSize = (int)Math.Min(ordered[0].Shape[0], int.MaxValue);
+            foreach (var input in ordered)
+            {
+                if (input.Shape[0] != ordered[0].Shape[0])
+                {
+                    throw InferenceException.BadRequest(
+                        $"input '{input.Name}' has batch size {input.Shape[0]}, input '{ordered[0].Name}' {ordered[0].Shape[0]}: they must agree");
+                }
+            }
+
+            if (batchSize < 1 || batchSize > model.Config.MaxBatchSize)
+            {
+                throw InferenceException.BadRequest(
+                    $"batch size {ordered[0].Shape[0]} is outside 1..{model.Config.MaxBatchSize} (max_batch_size of model '{model.Name}')");
+            }
+        }
+
+        return new InferenceWork(ordered, OutputNames(model, requestedOutputs), batchSize, timeout ?? DefaultTimeout(model));
+    }
+
+    /// <summary>Reads Triton's <c>timeout</c> request parameter (microseconds).</summary>
+    public static TimeSpan? TimeoutFrom(Dictionary<string, JsonElement>? parameters)
+    {
+        if (parameters is null || !parameters.TryGetValue(TimeoutParameter, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var us) && us > 0
+            ? TimeSpan.FromMicroseconds(us)
+            : throw InferenceException.BadRequest($"parameter '{TimeoutParameter}' must be a positive number of microseconds");
+    }
+
+    private LoadedModel Acquire(string name, string? version)
+    {
+        // A version may be retired between the lookup and the lease (a swap): look it up again.
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var model = ResolveReady(name, version);
+            if (model.TryAcquire())
+            {
+                return model;
+            }
+        }
+
+        throw InferenceException.Unavailable($"model '{name}' is being replaced; try again");
+    }
+
+    private static TensorSpec FindInput(LoadedModel model, string? name)
+    {
+        foreach (var spec in model.Inputs)
+        {
+            if (spec.Name == name)
+            {
+                return spec;
+            }
+        }
+
+        throw InferenceException.BadRequest(
+            $"unknown input '{name}'; model '{model.Name}' takes {string.Join(", ", model.Inputs.Select(i => i.Name))}");
+    }
+
+    private static int IndexOf(IReadOnlyList<TensorSpec> specs, string name)
+    {
+        for (var i = 0; i < specs.Count; i++)
+        {
+            if (specs[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static IReadOnlyList<string> OutputNames(LoadedModel model, IReadOnlyList<string>? requested)
+    {
+        if (requested is not { Count: > 0 })
         {
             return [.. model.Outputs.Select(output => output.Name)];
         }
 
-        var names = new List<string>(request.Outputs.Count);
-        foreach (var output in request.Outputs)
+        foreach (var name in requested)
         {
-            if (!model.Outputs.Any(spec => spec.Name == output.Name))
+            if (IndexOf(model.Outputs, name) < 0)
             {
                 throw InferenceException.BadRequest(
-                    $"unknown output '{output.Name}'; model '{model.Name}' returns {string.Join(", ", model.Outputs.Select(o => o.Name))}");
+                    $"unknown output '{name}'; model '{model.Name}' returns {string.Join(", ", model.Outputs.Select(o => o.Name))}");
             }
-
-            names.Add(output.Name!);
         }
 
-        return names;
+        if (requested.Distinct().Count() != requested.Count)
+        {
+            throw InferenceException.BadRequest("an output is requested more than once");
+        }
+
+        return requested;
     }
+
+    private static TimeSpan? DefaultTimeout(LoadedModel model) =>
+        model.Config.DynamicBatching is { DefaultTimeoutUs: > 0 } batching ? TimeSpan.FromMicroseconds(batching.DefaultTimeoutUs) : null;
+
+    private static string Outcome(Exception e) => e switch
+    {
+        InferenceException { StatusCode: < 500 } => "client_error",
+        InferenceException => "unavailable",
+        OperationCanceledException => "cancelled",
+        _ => "error",
+    };
 }

@@ -4,8 +4,13 @@ using System.Text.Json.Serialization;
 namespace AiFactory.Inference.Repository;
 
 /// <summary>
-/// A model's <c>config.json</c>. Every field is optional; names and meanings follow Triton's model configuration.
+/// A model's <c>config.json</c>. Every field is optional; names and meanings follow Triton's model configuration
+/// where the two overlap.
 /// </summary>
+/// <remarks>
+/// Settable rather than init-only: the JSON source generator sets every init-only property, so an omitted field
+/// would lose its default.
+/// </remarks>
 public sealed record ModelConfig
 {
     public const string FileName = "config.json";
@@ -14,14 +19,56 @@ public sealed record ModelConfig
 
     /// <summary>Largest batch the model accepts along its first dimension; 0 means the model is not batched.</summary>
     [JsonPropertyName("max_batch_size")]
-    public int MaxBatchSize { get; init; }
+    public int MaxBatchSize { get; set; }
+
+    /// <summary>Present (with <see cref="MaxBatchSize"/> &gt; 0) to combine requests into batches.</summary>
+    [JsonPropertyName("dynamic_batching")]
+    public DynamicBatchingConfig? DynamicBatching { get; set; }
+
+    [JsonPropertyName("version_policy")]
+    public VersionPolicyConfig? VersionPolicy { get; set; }
+
+    /// <summary>How many executions of this model run at once (batches, when batching).</summary>
+    /// <remarks>Default: 1 with dynamic batching; without it, as many as arrive (sessions are thread-safe).</remarks>
+    [JsonPropertyName("instance_count")]
+    public int? InstanceCount { get; set; }
 
     [JsonPropertyName("execution_provider")]
-    public string ExecutionProvider { get; init; } = "auto";
+    public string ExecutionProvider { get; set; } = "auto";
+
+    /// <summary>Batch sizes run once at load; the model is not ready before they ran.</summary>
+    [JsonPropertyName("warmup")]
+    public int[] Warmup { get; set; } = [];
+
+    /// <summary>
+    /// Fixed sizes for dimensions the ONNX file leaves variable, per input, without the batch dimension when
+    /// <see cref="MaxBatchSize"/> &gt; 0 (Triton's <c>dims</c>). Requests must match them; warmup uses them.
+    /// </summary>
+    [JsonPropertyName("inputs")]
+    public InputConfig[] Inputs { get; set; } = [];
+
+    /// <summary><c>disable</c>, <c>basic</c>, <c>extended</c> or <c>all</c> (ONNX Runtime's levels).</summary>
+    [JsonPropertyName("graph_optimization_level")]
+    public string GraphOptimizationLevel { get; set; } = "all";
+
+    /// <summary>Threads one execution may use; 0 lets ONNX Runtime choose (one per core).</summary>
+    [JsonPropertyName("intra_op_threads")]
+    public int IntraOpThreads { get; set; }
+
+    [JsonPropertyName("inter_op_threads")]
+    public int InterOpThreads { get; set; }
+
+    /// <summary>Save the optimized graph next to the model and load it on the next start.</summary>
+    [JsonPropertyName("save_optimized_model")]
+    public bool SaveOptimizedModel { get; set; }
 
     /// <summary>The parsed <see cref="ExecutionProvider"/>; valid once <see cref="Load"/> returned.</summary>
     [JsonIgnore]
     public ExecutionProvider Provider => Enum.Parse<ExecutionProvider>(ExecutionProvider, ignoreCase: true);
+
+    /// <summary>True when requests are queued and combined into batches.</summary>
+    [JsonIgnore]
+    public bool BatchingEnabled => MaxBatchSize > 0 && DynamicBatching is not null;
 
     /// <summary>Reads and validates <paramref name="path"/>; a missing file gives the defaults.</summary>
     /// <exception cref="ModelConfigException">The file is not valid; the message names the file and the field.</exception>
@@ -53,16 +100,110 @@ public sealed record ModelConfig
 
     private void Validate(string path)
     {
-        if (MaxBatchSize < 0)
+        Require(path, "max_batch_size", MaxBatchSize >= 0, $"must be 0 or more, not {MaxBatchSize}");
+        Require(path, "instance_count", InstanceCount is null or >= 1, $"must be 1 or more, not {InstanceCount}");
+        Require(path, "intra_op_threads", IntraOpThreads >= 0, $"must be 0 or more, not {IntraOpThreads}");
+        Require(path, "inter_op_threads", InterOpThreads >= 0, $"must be 0 or more, not {InterOpThreads}");
+        Require(path, "execution_provider",
+            Enum.TryParse<ExecutionProvider>(ExecutionProvider, ignoreCase: true, out _) && !int.TryParse(ExecutionProvider, out _),
+            $"'{ExecutionProvider}' is not one of auto, cuda, tensorrt, cpu");
+        Require(path, "graph_optimization_level", GraphOptimizationLevel is "disable" or "basic" or "extended" or "all",
+            $"'{GraphOptimizationLevel}' is not one of disable, basic, extended, all");
+        Require(path, "dynamic_batching", DynamicBatching is null || MaxBatchSize > 0, "needs max_batch_size above 0");
+
+        foreach (var size in Warmup)
         {
-            throw new ModelConfigException(path, "max_batch_size", $"must be 0 or more, not {MaxBatchSize}");
+            Require(path, "warmup", size >= 1 && (MaxBatchSize == 0 || size <= MaxBatchSize),
+                $"batch size {size} must be between 1 and max_batch_size ({MaxBatchSize})");
         }
 
-        if (!Enum.TryParse<ExecutionProvider>(ExecutionProvider, ignoreCase: true, out _) || int.TryParse(ExecutionProvider, out _))
+        DynamicBatching?.Validate(path, MaxBatchSize);
+        VersionPolicy?.Validate(path);
+        for (var i = 0; i < Inputs.Length; i++)
         {
-            throw new ModelConfigException(path, "execution_provider", $"'{ExecutionProvider}' is not one of auto, cuda, tensorrt, cpu");
+            Require(path, $"inputs[{i}].name", !string.IsNullOrEmpty(Inputs[i].Name), "is missing");
+            Require(path, $"inputs[{i}].dims", Inputs[i].Dims.All(d => d >= -1), "dimensions must be -1 or more");
         }
     }
+
+    internal static void Require(string path, string field, bool condition, string problem)
+    {
+        if (!condition)
+        {
+            throw new ModelConfigException(path, field, problem);
+        }
+    }
+}
+
+/// <summary>Triton's dynamic batcher settings; durations in microseconds.</summary>
+public sealed record DynamicBatchingConfig
+{
+    /// <summary>Batch sizes worth waiting for: a batch that reaches one closes without waiting out the delay.</summary>
+    [JsonPropertyName("preferred_batch_sizes")]
+    public int[] PreferredBatchSizes { get; set; } = [];
+
+    /// <summary>Longest time the oldest queued request waits for others to join its batch.</summary>
+    [JsonPropertyName("max_queue_delay_us")]
+    public long MaxQueueDelayUs { get; set; }
+
+    /// <summary>Most items waiting at once; more are refused with 503 at once. 0 means no limit.</summary>
+    [JsonPropertyName("max_queue_size")]
+    public int MaxQueueSize { get; set; }
+
+    /// <summary>A request still queued after this long is answered with an error. 0 means no limit.</summary>
+    [JsonPropertyName("default_timeout_us")]
+    public long DefaultTimeoutUs { get; set; }
+
+    internal void Validate(string path, int maxBatchSize)
+    {
+        ModelConfig.Require(path, "dynamic_batching.max_queue_delay_us", MaxQueueDelayUs >= 0, "must be 0 or more");
+        ModelConfig.Require(path, "dynamic_batching.max_queue_size", MaxQueueSize >= 0, "must be 0 or more");
+        ModelConfig.Require(path, "dynamic_batching.default_timeout_us", DefaultTimeoutUs >= 0, "must be 0 or more");
+        foreach (var size in PreferredBatchSizes)
+        {
+            ModelConfig.Require(path, "dynamic_batching.preferred_batch_sizes", size >= 1 && size <= maxBatchSize,
+                $"{size} must be between 1 and max_batch_size ({maxBatchSize})");
+        }
+    }
+}
+
+/// <summary>Which versions are served: the newest <c>latest</c>, the <c>specific</c> ones, or <c>all</c>.</summary>
+public sealed record VersionPolicyConfig
+{
+    [JsonPropertyName("latest")]
+    public int? Latest { get; set; }
+
+    [JsonPropertyName("specific")]
+    public long[]? Specific { get; set; }
+
+    [JsonPropertyName("all")]
+    public JsonElement? All { get; set; }
+
+    /// <summary>The versions to serve out of those on disk.</summary>
+    public IEnumerable<long> Select(IEnumerable<long> available) => this switch
+    {
+        { All: not null } => available,
+        { Specific: { } specific } => available.Where(specific.Contains),
+        _ => available.OrderDescending().Take(Latest ?? 1),
+    };
+
+    internal void Validate(string path)
+    {
+        var chosen = (Latest is null ? 0 : 1) + (Specific is null ? 0 : 1) + (All is null ? 0 : 1);
+        ModelConfig.Require(path, "version_policy", chosen == 1, "must hold exactly one of latest, specific, all");
+        ModelConfig.Require(path, "version_policy.latest", Latest is null or >= 1, $"must be 1 or more, not {Latest}");
+        ModelConfig.Require(path, "version_policy.specific", Specific is null || Specific.All(v => v >= 1), "versions are positive integers");
+    }
+}
+
+/// <summary>Dimensions for one input; see <see cref="ModelConfig.Inputs"/>.</summary>
+public sealed record InputConfig
+{
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [JsonPropertyName("dims")]
+    public long[] Dims { get; set; } = [];
 }
 
 /// <summary>A <c>config.json</c> that cannot be used; the message names the file and the field.</summary>

@@ -15,20 +15,22 @@ public sealed class ModelRepository
     public IEnumerable<ModelVersionEntry> Entries =>
         _models.OrderBy(pair => pair.Key, StringComparer.Ordinal).SelectMany(pair => pair.Value);
 
+    /// <summary>The names of the models with at least one entry.</summary>
+    public IEnumerable<string> ModelNames => _models.Keys;
+
     /// <summary>
     /// The version a request names, or the newest ready version when it names none (Triton's rule).
     /// </summary>
     public ModelLookup Find(string name, string? version)
     {
-        if (!_models.TryGetValue(name, out var versions))
+        if (!_models.TryGetValue(name, out var versions) || versions.Length == 0)
         {
             return new ModelLookup(null, $"unknown model '{name}'");
         }
 
         if (string.IsNullOrEmpty(version))
         {
-            var newestReady = versions.LastOrDefault(entry => entry.IsReady) ?? versions.LastOrDefault();
-            return newestReady is null ? new ModelLookup(null, $"model '{name}' has no versions") : new ModelLookup(newestReady, "");
+            return new ModelLookup(versions.LastOrDefault(entry => entry.IsReady) ?? versions[^1], "");
         }
 
         var entry = Array.Find(versions, candidate => candidate.Version == version);
@@ -41,10 +43,38 @@ public sealed class ModelRepository
     public string[] VersionsOf(string name) =>
         _models.TryGetValue(name, out var versions) ? [.. versions.Select(entry => entry.Version)] : [];
 
-    /// <summary>Records the state of a version; the previous session, if any, is disposed by the caller.</summary>
-    public void Set(ModelVersionEntry entry) =>
+    /// <summary>The entries of one model, oldest version first.</summary>
+    public IReadOnlyList<ModelVersionEntry> EntriesOf(string name) =>
+        _models.TryGetValue(name, out var versions) ? versions : [];
+
+    /// <summary>Records the state of a version and returns the entry it replaced, whose model the caller retires.</summary>
+    public ModelVersionEntry? Set(ModelVersionEntry entry)
+    {
+        ModelVersionEntry? previous = null;
         _models.AddOrUpdate(entry.Name, [entry], (_, versions) =>
-            [.. versions.Where(existing => existing.Version != entry.Version).Append(entry).OrderBy(e => long.Parse(e.Version))]);
+        {
+            previous = Array.Find(versions, existing => existing.Version == entry.Version);
+            return [.. versions.Where(existing => existing.Version != entry.Version).Append(entry).OrderBy(e => long.Parse(e.Version))];
+        });
+        return previous;
+    }
+
+    /// <summary>Forgets a version and returns its entry, whose model the caller retires.</summary>
+    public ModelVersionEntry? Remove(string name, string version)
+    {
+        ModelVersionEntry? removed = null;
+        _models.AddOrUpdate(name, [], (_, versions) =>
+        {
+            removed = Array.Find(versions, existing => existing.Version == version);
+            return [.. versions.Where(existing => existing.Version != version)];
+        });
+        if (_models.TryGetValue(name, out var left) && left.Length == 0)
+        {
+            _models.TryRemove(new KeyValuePair<string, ModelVersionEntry[]>(name, left));
+        }
+
+        return removed;
+    }
 
     public void MarkInitialLoadDone() => _initialLoadDone = true;
 }

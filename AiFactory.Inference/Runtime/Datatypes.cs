@@ -2,7 +2,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace AiFactory.Inference.Runtime;
 
-/// <summary>Names of the Open Inference Protocol tensor datatypes, and their ONNX Runtime counterparts.</summary>
+/// <summary>Names of the Open Inference Protocol tensor datatypes, their sizes and their ONNX Runtime counterparts.</summary>
 public static class Datatypes
 {
     public const string Bool = "BOOL";
@@ -19,6 +19,17 @@ public static class Datatypes
     public const string Fp32 = "FP32";
     public const string Fp64 = "FP64";
     public const string Bytes = "BYTES";
+
+    /// <summary>Bytes per element; 0 for <see cref="Bytes"/>, whose elements are length-prefixed and vary.</summary>
+    public static int ElementSize(string datatype) => datatype switch
+    {
+        Bool or UInt8 or Int8 => 1,
+        UInt16 or Int16 or Fp16 or Bf16 => 2,
+        UInt32 or Int32 or Fp32 => 4,
+        UInt64 or Int64 or Fp64 => 8,
+        Bytes => 0,
+        _ => throw new ArgumentOutOfRangeException(nameof(datatype), datatype, "not an Open Inference Protocol datatype"),
+    };
 
     /// <summary>The protocol's name for an ONNX element type.</summary>
     public static string FromOnnx(TensorElementType type) => type switch

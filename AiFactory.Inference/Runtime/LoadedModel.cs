@@ -1,23 +1,37 @@
 using System.Buffers;
+using AiFactory.Inference.Batching;
+using AiFactory.Inference.Repository;
+using AiFactory.Inference.Statistics;
+using AiFactory.Inference.Telemetry;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace AiFactory.Inference.Runtime;
 
-/// <summary>One version of a model with its ONNX Runtime session; safe to run from many threads at once.</summary>
-public sealed class LoadedModel : IDisposable
+/// <summary>
+/// One version of a model: its ONNX Runtime session (safe to run from many threads at once), its executor
+/// (direct or dynamic batching) and its statistics. Reference-counted, so a version being replaced or unloaded
+/// finishes the requests it holds before its session is released.
+/// </summary>
+public sealed class LoadedModel
 {
     private readonly InferenceSession _session;
     private readonly Dictionary<string, TensorElementType> _elementTypes = [];
+    private int _leases = 1;
 
-    public LoadedModel(string name, string version, InferenceSession session, string provider)
+    public LoadedModel(string name, string version, InferenceSession session, string provider, ModelConfig config, InferenceMetrics metrics)
     {
         Name = name;
         Version = version;
         Provider = provider;
+        Config = config;
+        Metrics = metrics;
         _session = session;
-        Inputs = Describe(session.InputMetadata);
+        Inputs = ApplyConfiguredDims(Describe(session.InputMetadata), config);
         Outputs = Describe(session.OutputMetadata);
+        Executor = config.BatchingEnabled
+            ? new DynamicBatcher(this, config.MaxBatchSize, config.DynamicBatching!, config.InstanceCount ?? 1)
+            : new DirectExecutor(this, config.InstanceCount);
     }
 
     public string Name { get; }
@@ -26,8 +40,56 @@ public sealed class LoadedModel : IDisposable
     /// <summary>The execution provider the session runs on, e.g. <c>CPUExecutionProvider</c>.</summary>
     public string Provider { get; }
 
+    public ModelConfig Config { get; }
+
+    public InferenceMetrics Metrics { get; }
+
+    public ModelStatistics Statistics { get; } = new();
+
+    public IModelExecutor Executor { get; }
+
+    /// <summary>Inputs as requests must send them: the ONNX metadata, narrowed by <c>config.json</c>'s dims.</summary>
     public IReadOnlyList<TensorSpec> Inputs { get; }
+
     public IReadOnlyList<TensorSpec> Outputs { get; }
+
+    /// <summary>Takes a lease for one request; false once the model has been released.</summary>
+    public bool TryAcquire()
+    {
+        while (true)
+        {
+            var leases = Volatile.Read(ref _leases);
+            if (leases == 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _leases, leases + 1, leases) == leases)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Returns a lease; the last one (the repository's, see <see cref="Retire"/>) frees the session.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _leases) == 0)
+        {
+            (Executor as IAsyncDisposable)?.DisposeAsync().AsTask().Wait();
+            _session.Dispose();
+        }
+    }
+
+    /// <summary>The repository lets go of this version; it is freed once its requests have finished.</summary>
+    public void Retire() => Release();
+
+    /// <summary>Records one execution in the statistics and metrics.</summary>
+    public void RecordExecution(int batchSize, TimeSpan elapsed)
+    {
+        Statistics.RecordExecution(batchSize, 0, elapsed.Ticks * 100, 0);
+        Metrics.RecordExecution(Name, Version, Provider, batchSize, elapsed.TotalSeconds);
+    }
 
     /// <summary>Runs the model. Inputs must already be validated against <see cref="Inputs"/>.</summary>
     public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames)
@@ -41,10 +103,18 @@ public sealed class LoadedModel : IDisposable
             {
                 var input = inputs[i];
                 names[i] = input.Name;
+                var elementType = _elementTypes[input.Name];
+                if (elementType == TensorElementType.String)
+                {
+                    values[i] = CreateStringTensor(input);
+                    continue;
+                }
+
+                // ONNX Runtime reads the request's own buffer: pinned, not copied.
                 pins[i] = input.Data.AsMemory().Pin();
                 unsafe
                 {
-                    values[i] = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, _elementTypes[input.Name],
+                    values[i] = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, elementType,
                         input.Shape, (IntPtr)pins[i].Pointer, input.Data.Length);
                 }
             }
@@ -55,8 +125,10 @@ public sealed class LoadedModel : IDisposable
             for (var i = 0; i < results.Count; i++)
             {
                 var info = results[i].GetTensorTypeAndShape();
-                outputs[i] = new Tensor(outputNames[i], Datatypes.FromOnnx(info.ElementDataType), info.Shape,
-                    results[i].GetTensorDataAsSpan<byte>().ToArray());
+                var data = info.ElementDataType == TensorElementType.String
+                    ? ReadStringTensor(results[i], info.ElementCount)
+                    : results[i].GetTensorDataAsSpan<byte>().ToArray();
+                outputs[i] = new Tensor(outputNames[i], Datatypes.FromOnnx(info.ElementDataType), info.Shape, data);
             }
 
             return outputs;
@@ -75,7 +147,70 @@ public sealed class LoadedModel : IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    private static OrtValue CreateStringTensor(Tensor input)
+    {
+        var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, input.Shape);
+        var index = 0;
+        foreach (var element in new Protocol.BytesElements(input.Data))
+        {
+            value.StringTensorSetElementAt(element, index++);
+        }
+
+        return value;
+    }
+
+    /// <summary>ONNX strings become BYTES elements: a 4-byte little-endian length, then the UTF-8 bytes.</summary>
+    private static byte[] ReadStringTensor(OrtValue value, long count)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        for (var i = 0; i < count; i++)
+        {
+            // ONNX Runtime hands out the element's UTF-8 bytes.
+            var element = value.GetStringElementAsSpan((int)i);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(buffer.GetSpan(4), element.Length);
+            buffer.Advance(4);
+            buffer.Write(element);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Replaces variable dimensions with the sizes <c>config.json</c> fixes. Its dims leave out the batch
+    /// dimension when the model is batched, as Triton's do.
+    /// </summary>
+    private static List<TensorSpec> ApplyConfiguredDims(List<TensorSpec> specs, ModelConfig config)
+    {
+        foreach (var input in config.Inputs)
+        {
+            var index = specs.FindIndex(spec => spec.Name == input.Name);
+            if (index < 0)
+            {
+                throw new InvalidOperationException($"{ModelConfig.FileName}: 'inputs' names '{input.Name}', which the model does not take");
+            }
+
+            var spec = specs[index];
+            long[] dims = config.MaxBatchSize > 0 ? [-1, .. input.Dims] : input.Dims;
+            if (dims.Length != spec.Shape.Length)
+            {
+                throw new InvalidOperationException(
+                    $"{ModelConfig.FileName}: dims of input '{input.Name}' give rank {dims.Length}, the model's shape is {Shapes.Format(spec.Shape)}");
+            }
+
+            for (var i = 0; i < dims.Length; i++)
+            {
+                if (spec.Shape[i] >= 0 && dims[i] != spec.Shape[i] && !(i == 0 && config.MaxBatchSize > 0))
+                {
+                    throw new InvalidOperationException(
+                        $"{ModelConfig.FileName}: dims of input '{input.Name}' contradict the model's shape {Shapes.Format(spec.Shape)} at dimension {i}");
+                }
+            }
+
+            specs[index] = spec with { Shape = dims };
+        }
+
+        return specs;
+    }
 
     private List<TensorSpec> Describe(IReadOnlyDictionary<string, NodeMetadata> metadata)
     {

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace AiFactory.Inference.Telemetry;
+
+/// <summary>The inference service's metrics (<c>aifactory.inference.*</c>) and its activity source.</summary>
+public sealed class InferenceMetrics
+{
+    public const string MeterName = "AiFactory.Inference";
+
+    public static readonly ActivitySource ActivitySource = new(MeterName);
+
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _items;
+    private readonly Histogram<double> _requestDuration;
+    private readonly Histogram<double> _queueDuration;
+    private readonly Histogram<double> _computeDuration;
+    private readonly Histogram<int> _batchSize;
+    private readonly UpDownCounter<long> _queueDepth;
+
+    public InferenceMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("aifactory.inference.requests", "{request}", "Inference requests by model, version and outcome");
+        _items = meter.CreateCounter<long>("aifactory.inference.items", "{item}", "Items inferred (a request of k items counts k)");
+        _requestDuration = meter.CreateHistogram<double>("aifactory.inference.request.duration", "s", "Time from a request's arrival to its answer");
+        _queueDuration = meter.CreateHistogram<double>("aifactory.inference.queue.duration", "s", "Time a request waited for its batch");
+        _computeDuration = meter.CreateHistogram<double>("aifactory.inference.compute.duration", "s", "Time one model execution took");
+        _batchSize = meter.CreateHistogram<int>("aifactory.inference.batch.size", "{item}", "Items per model execution");
+        _queueDepth = meter.CreateUpDownCounter<long>("aifactory.inference.queue.depth", "{item}", "Items waiting in the batcher");
+        Meter = meter;
+    }
+
+    /// <summary>For gauges that observe other services (loaded models).</summary>
+    public Meter Meter { get; }
+
+    public void RecordRequest(string model, string version, string outcome, double seconds)
+    {
+        var tags = new TagList { { "model", model }, { "version", version }, { "outcome", outcome } };
+        _requests.Add(1, tags);
+        _requestDuration.Record(seconds, tags);
+    }
+
+    public void RecordExecution(string model, string version, string provider, int batchSize, double seconds)
+    {
+        var tags = new TagList { { "model", model }, { "version", version }, { "provider", provider } };
+        _items.Add(batchSize, tags);
+        _batchSize.Record(batchSize, tags);
+        _computeDuration.Record(seconds, tags);
+    }
+
+    public void RecordQueued(string model, string version, double seconds) =>
+        _queueDuration.Record(seconds, new TagList { { "model", model }, { "version", version } });
+
+    public void AddQueueDepth(string model, string version, long items) =>
+        _queueDepth.Add(items, new TagList { { "model", model }, { "version", version } });
+}

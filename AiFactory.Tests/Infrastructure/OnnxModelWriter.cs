@@ -1,0 +1,90 @@
+using Google.Protobuf;
+
+namespace AiFactory.Tests.Infrastructure;
+
+/// <summary>
+/// Writes small ONNX models for tests: one <c>Identity</c> node per datatype, so every protocol datatype can be
+/// sent through a real ONNX Runtime session and compared with what went in. Encodes the ONNX protobuf messages by
+/// field number (onnx.proto: ModelProto, GraphProto, NodeProto, ValueInfoProto, TypeProto).
+/// </summary>
+public static class OnnxModelWriter
+{
+    /// <summary>ONNX element types by protocol datatype.</summary>
+    public static readonly IReadOnlyDictionary<string, int> ElementTypes = new Dictionary<string, int>
+    {
+        ["FP32"] = 1, ["UINT8"] = 2, ["INT8"] = 3, ["UINT16"] = 4, ["INT16"] = 5, ["INT32"] = 6, ["INT64"] = 7,
+        ["BYTES"] = 8, ["BOOL"] = 9, ["FP16"] = 10, ["FP64"] = 11, ["UINT32"] = 12, ["UINT64"] = 13, ["BF16"] = 16,
+    };
+
+    /// <summary>Inputs <c>in_&lt;type&gt;</c> [-1,-1] copied to outputs <c>out_&lt;type&gt;</c>, one per datatype given.</summary>
+    public static byte[] Identity(params string[] datatypes)
+    {
+        var types = datatypes.Select(datatype => (Datatype: datatype, ElementType: ElementTypes[datatype])).ToList();
+        var graph = new List<byte[]>();
+        foreach (var (datatype, _) in types)
+        {
+            var name = datatype.ToLowerInvariant();
+            graph.Add(Field(1, Message(w =>
+            {
+                w.WriteTag(1, WireFormat.WireType.LengthDelimited); w.WriteString($"in_{name}");
+                w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteString($"out_{name}");
+                w.WriteTag(3, WireFormat.WireType.LengthDelimited); w.WriteString($"copy_{name}");
+                w.WriteTag(4, WireFormat.WireType.LengthDelimited); w.WriteString("Identity");
+            })));
+        }
+
+        graph.Add(Field(2, System.Text.Encoding.UTF8.GetBytes("identity")));
+        foreach (var (datatype, elementType) in types)
+        {
+            graph.Add(Field(11, ValueInfo($"in_{datatype.ToLowerInvariant()}", elementType)));
+        }
+
+        foreach (var (datatype, elementType) in types)
+        {
+            graph.Add(Field(12, ValueInfo($"out_{datatype.ToLowerInvariant()}", elementType)));
+        }
+
+        return Message(w =>
+        {
+            w.WriteTag(1, WireFormat.WireType.Varint); w.WriteInt64(8); // ir_version
+            w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteString("aifactory-tests");
+            w.WriteTag(7, WireFormat.WireType.LengthDelimited); w.WriteBytes(ByteString.CopyFrom([.. graph.SelectMany(b => b)]));
+            w.WriteTag(8, WireFormat.WireType.LengthDelimited);
+            w.WriteBytes(ByteString.CopyFrom(Message(o => { o.WriteTag(2, WireFormat.WireType.Varint); o.WriteInt64(17); })));
+        });
+    }
+
+    private static byte[] ValueInfo(string name, int elementType) => Message(w =>
+    {
+        w.WriteTag(1, WireFormat.WireType.LengthDelimited); w.WriteString(name);
+        var dimension = Message(d => { d.WriteTag(2, WireFormat.WireType.LengthDelimited); d.WriteString("n"); });
+        var batch = Message(d => { d.WriteTag(2, WireFormat.WireType.LengthDelimited); d.WriteString("batch"); });
+        var shape = Message(s =>
+        {
+            s.WriteTag(1, WireFormat.WireType.LengthDelimited); s.WriteBytes(ByteString.CopyFrom(batch));
+            s.WriteTag(1, WireFormat.WireType.LengthDelimited); s.WriteBytes(ByteString.CopyFrom(dimension));
+        });
+        var tensor = Message(t =>
+        {
+            t.WriteTag(1, WireFormat.WireType.Varint); t.WriteInt32(elementType);
+            t.WriteTag(2, WireFormat.WireType.LengthDelimited); t.WriteBytes(ByteString.CopyFrom(shape));
+        });
+        var type = Message(t => { t.WriteTag(1, WireFormat.WireType.LengthDelimited); t.WriteBytes(ByteString.CopyFrom(tensor)); });
+        w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteBytes(ByteString.CopyFrom(type));
+    });
+
+    private static byte[] Field(int number, byte[] payload) => Message(w =>
+    {
+        w.WriteTag(number, WireFormat.WireType.LengthDelimited);
+        w.WriteBytes(ByteString.CopyFrom(payload));
+    });
+
+    private static byte[] Message(Action<CodedOutputStream> write)
+    {
+        using var stream = new MemoryStream();
+        var output = new CodedOutputStream(stream);
+        write(output);
+        output.Flush();
+        return stream.ToArray();
+    }
+}
