@@ -76,6 +76,12 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
     {
         var spec = FindInput(model, name);
         var count = InputValidator.ValidateShape(spec, datatype, shape, options.Value.MaxElementsPerInput);
+        // Before decoding: a batch the model cannot take is refused without reading its data.
+        if (shape!.Length > 0)
+        {
+            CheckBatchSize(model, shape[0]);
+        }
+
         if (data is null)
         {
             if (json.ValueKind == JsonValueKind.Undefined)
@@ -140,14 +146,19 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
                 }
             }
 
-            if (batchSize < 1 || batchSize > model.Config.MaxBatchSize)
-            {
-                throw InferenceException.BadRequest(
-                    $"batch size {ordered[0].Shape[0]} is outside 1..{model.Config.MaxBatchSize} (max_batch_size of model '{model.Name}')");
-            }
+            CheckBatchSize(model, ordered[0].Shape[0]);
         }
 
         return new InferenceWork(ordered, OutputNames(model, requestedOutputs), batchSize, timeout ?? DefaultTimeout(model));
+    }
+
+    private static void CheckBatchSize(LoadedModel model, long batchSize)
+    {
+        if (model.Config.MaxBatchSize > 0 && (batchSize < 1 || batchSize > model.Config.MaxBatchSize))
+        {
+            throw InferenceException.BadRequest(
+                $"batch size {batchSize} is outside 1..{model.Config.MaxBatchSize} (max_batch_size of model '{model.Name}')");
+        }
     }
 
     /// <summary>Reads Triton's <c>timeout</c> request parameter (microseconds).</summary>

@@ -141,16 +141,17 @@ public static class JsonTensorData
         switch (datatype)
         {
             case Datatypes.Fp32:
-                if (!item.TryGetDouble(out var f32) || Math.Abs(f32) > float.MaxValue) return false;
-                BinaryPrimitives.WriteSingleLittleEndian(span, (float)f32); size = 4; break;
+                // Out-of-range numbers parse as infinity: refuse them rather than send infinities to the model.
+                if (!item.TryGetSingle(out var f32) || !float.IsFinite(f32)) return false;
+                BinaryPrimitives.WriteSingleLittleEndian(span, f32); size = 4; break;
             case Datatypes.Fp64:
-                if (!item.TryGetDouble(out var f64)) return false;
+                if (!item.TryGetDouble(out var f64) || !double.IsFinite(f64)) return false;
                 BinaryPrimitives.WriteDoubleLittleEndian(span, f64); size = 8; break;
             case Datatypes.Fp16:
-                if (!item.TryGetDouble(out var f16) || Math.Abs(f16) > (double)Half.MaxValue) return false;
+                if (!item.TryGetDouble(out var f16) || !Half.IsFinite((Half)f16)) return false;
                 BinaryPrimitives.WriteHalfLittleEndian(span, (Half)f16); size = 2; break;
             case Datatypes.Bf16:
-                if (!item.TryGetSingle(out var bf16) || float.IsInfinity(bf16)) return false;
+                if (!item.TryGetSingle(out var bf16) || !float.IsFinite(bf16)) return false;
                 BinaryPrimitives.WriteUInt16LittleEndian(span, ToBFloat16(bf16)); size = 2; break;
             case Datatypes.Int8:
                 if (!item.TryGetSByte(out var i8)) return false;

@@ -29,6 +29,11 @@ public sealed class LoadedModel
         _session = session;
         Inputs = ApplyConfiguredDims(Describe(session.InputMetadata), config);
         Outputs = Describe(session.OutputMetadata);
+        if (config.MaxBatchSize > 0 && Inputs.Concat(Outputs).FirstOrDefault(spec => spec.Shape.Length == 0) is { } scalar)
+        {
+            throw new InvalidOperationException($"max_batch_size is {config.MaxBatchSize}, but '{scalar.Name}' is a scalar without a batch dimension");
+        }
+
         Executor = config.BatchingEnabled
             ? new DynamicBatcher(this, config.MaxBatchSize, config.DynamicBatching!, config.InstanceCount ?? 1)
             : new DirectExecutor(this, config.InstanceCount);

@@ -22,7 +22,7 @@ public sealed class JsonTensorDataTests
     [Theory]
     [InlineData("[1, 2, 3]", 4, "input 'x': 'data' has 3 elements but the shape holds 4")]
     [InlineData("[1, 2, 3, 4, 5]", 4, "input 'x': 'data' has more elements than the shape holds (4)")]
-    [InlineData("[1, \"two\", 3, 4]", 4, "input 'x': element 1 is not an FP32 number")]
+    [InlineData("[1, \"two\", 3, 4]", 4, "input 'x': element 1 (\"two\") is not a valid FP32 value")]
     [InlineData("{\"a\": 1}", 1, "input 'x': 'data' must be an array")]
     public void Data_that_does_not_fit_the_shape_is_a_bad_request(string json, long count, string expected)
     {

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using AiFactory.Tests.Infrastructure;
+using static AiFactory.Tests.Infrastructure.OipRequests;
+
+namespace AiFactory.Tests.Inference;
+
+/// <summary>The dynamic batcher combines concurrent requests and still answers each with exactly its own result.</summary>
+[Collection(InferenceServerCollection.Name)]
+public sealed class DynamicBatchingTests(InferenceServerFixture server)
+{
+    [Fact]
+    public async Task Sixty_four_concurrent_requests_each_get_their_own_result_in_far_fewer_executions()
+    {
+        var before = await StatisticsAsync("text-direction");
+        // Requests carry 1, 2 or 3 items each, so batches mix request sizes.
+        var requests = Enumerable.Range(0, 64).Select(i =>
+        {
+            var items = 1 + i % 3;
+            long[] shape = [items, 3, 48, 192];
+            var image = SampleModels.RandomImage(seed: 1000 + i, items, 3, 48, 192);
+            return (Shape: shape, Image: image);
+        }).ToList();
+
+        var responses = await Task.WhenAll(requests.Select(async request =>
+        {
+            using var response = await server.Http.PostAsync("/v2/models/text-direction/infer", BinaryFp32("x", request.Shape, request.Image));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var (json, binary) = await ReadAsync(response);
+            return Floats(json, binary, SampleModels.TextDirectionOutput);
+        })).WaitAsync(TimeSpan.FromMinutes(2));
+
+        using var reference = new ReferenceSession(RepositoryPaths.Model(SampleModels.TextDirection));
+        for (var i = 0; i < requests.Count; i++)
+        {
+            AssertClose(reference.Run("x", requests[i].Image, requests[i].Shape, SampleModels.TextDirectionOutput), responses[i]);
+        }
+
+        var after = await StatisticsAsync("text-direction");
+        var inferences = after.Inferences - before.Inferences;
+        var executions = after.Executions - before.Executions;
+        Assert.Equal(requests.Sum(r => r.Shape[0]), inferences);
+        Assert.True(executions * 4 <= inferences, $"{executions} executions for {inferences} items: batching did not combine requests");
+    }
+
+    [Fact]
+    public async Task Requests_whose_other_dimensions_differ_are_never_mixed()
+    {
+        var sizes = new[] { 32, 64, 32, 96, 64, 32 };
+        var results = await Task.WhenAll(sizes.Select(async (side, i) =>
+        {
+            var image = SampleModels.RandomImage(seed: 50 + i, 1, 3, side, side);
+            using var response = await server.Http.PostAsync("/v2/models/text-detection/infer", BinaryFp32("x", [1, 3, side, side], image));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var (json, binary) = await ReadAsync(response);
+            Assert.Equal($"[1,1,{side},{side}]", json["outputs"]![0]!["shape"]!.ToJsonString());
+            return (Image: image, Side: side, Output: Floats(json, binary, "sigmoid_0.tmp_0"));
+        })).WaitAsync(TimeSpan.FromMinutes(1));
+
+        using var reference = new ReferenceSession(RepositoryPaths.Model(SampleModels.TextDetection));
+        foreach (var (image, side, output) in results)
+        {
+            AssertClose(reference.Run("x", image, [1, 3, side, side], "sigmoid_0.tmp_0"), output, 1e-4f);
+        }
+    }
+
+    [Fact]
+    public async Task A_full_queue_answers_503_at_once()
+    {
+        // text-direction-small-queue waits up to 1 s for a batch and holds at most 2 items.
+        var image = SampleModels.RandomImage(seed: 5, 1, 3, 48, 192);
+        var waiting = Enumerable.Range(0, 2)
+            .Select(_ => server.Http.PostAsync("/v2/models/text-direction-small-queue/infer", Json("x", [1, 3, 48, 192], image)))
+            .ToList();
+        await Task.Delay(200);
+
+        var clock = Stopwatch.StartNew();
+        using var refused = await server.Http.PostAsync("/v2/models/text-direction-small-queue/infer", Json("x", [1, 3, 48, 192], image));
+        clock.Stop();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("model 'text-direction-small-queue' version 1 is overloaded: its queue holds 2 items (max_queue_size)",
+            ErrorOf(await refused.Content.ReadAsStringAsync()).GetString());
+        Assert.True(clock.ElapsedMilliseconds < 500, $"the refusal took {clock.ElapsedMilliseconds} ms");
+        foreach (var response in await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_request_past_its_timeout_is_answered_rather_than_left_waiting()
+    {
+        var image = SampleModels.RandomImage(seed: 6, 1, 3, 48, 192);
+        var clock = Stopwatch.StartNew();
+        using var response = await server.Http.PostAsync("/v2/models/text-direction-small-queue/infer",
+            Json("x", [1, 3, 48, 192], image, parameters: new JsonObject { ["timeout"] = 50_000 }));
+        clock.Stop();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("the request waited longer than its timeout (50000 µs) in the queue", ErrorOf(await response.Content.ReadAsStringAsync()).GetString());
+        Assert.True(clock.ElapsedMilliseconds < 900, $"answered after {clock.ElapsedMilliseconds} ms, the batch delay is 1000 ms");
+    }
+
+    private async Task<(long Inferences, long Executions)> StatisticsAsync(string model)
+    {
+        var stats = JsonNode.Parse(await server.Http.GetStringAsync($"/v2/models/{model}/stats"))!["model_stats"]![0]!;
+        return (stats["inference_count"]!.GetValue<long>(), stats["execution_count"]!.GetValue<long>());
+    }
+}
