@@ -178,7 +178,16 @@ public sealed class ModelRepositoryLoader(
             LoadVersion(name, version, Path.Combine(directory, version, ModelFileName), config);
         }
 
-        RemoveVersions(name, repository.EntriesOf(name).Select(entry => entry.Version).Where(version => !wanted.Contains(version)));
+        var unwanted = repository.EntriesOf(name).Select(entry => entry.Version).Where(version => !wanted.Contains(version)).ToList();
+        if (unwanted.Count > 0 && !wanted.Any(version => repository.Find(name, version).Entry is { IsReady: true })
+            && unwanted.Any(version => repository.Find(name, version).Entry is { IsReady: true }))
+        {
+            // Nothing that should replace them can serve: keep the old versions serving until something can.
+            logger.LogWarning("Model {Model}: no version the policy selects is ready; versions {Versions} keep serving", name, string.Join(", ", unwanted));
+            return;
+        }
+
+        RemoveVersions(name, unwanted);
     }
 
     private void LoadVersion(string name, string version, string path, ModelConfig config)
