@@ -70,9 +70,11 @@ public static class ModelsApi
         {
             // Unknown models are answered before reading what may be a large body.
             inference.ResolveReady(model, version);
-            var (body, binary) = await InferenceRequestReader.ReadAsync(request, inference.Options.MaxRequestBodyBytes, request.HttpContext.RequestAborted);
+            using var read = await InferenceRequestReader.ReadAsync(request, inference.Options.MaxRequestBodyBytes, request.HttpContext.RequestAborted);
+            var body = read.Request;
             var (loaded, outputs) = await inference.InferAsync(model, version,
-                served => RestInference.Prepare(inference, served, body, binary), request.HttpContext.RequestAborted);
+                served => RestInference.Prepare(inference, served, body, read.Binary), request.HttpContext.RequestAborted);
+            // Outputs are ONNX Runtime's own buffers: the pooled request buffer can go back now.
             return new InferenceHttpResult(loaded, body.Id, RestInference.EchoedParameters(body), outputs, RestInference.BinaryOutputs(body, outputs));
         }
         catch (InferenceException e)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Threading.Channels;
 using AiFactory.Inference.Protocol;
@@ -222,6 +223,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
 
     private void Execute(List<PendingRequest> batch)
     {
+        var rented = new List<byte[]>();
         try
         {
             if (batch.Count == 0)
@@ -231,7 +233,12 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
 
             var items = batch.Sum(pending => pending.Work.BatchSize);
             var started = Stopwatch.GetTimestamp();
-            var inputs = batch.Count == 1 ? batch[0].Work.Inputs : Concatenate(batch, items);
+            IReadOnlyList<Tensor> inputs = batch[0].Work.Inputs;
+            if (batch.Count > 1)
+            {
+                inputs = Concatenate(batch, items, rented);
+            }
+
             var outputs = _model.Run(inputs, batch[0].Work.OutputNames);
             _model.RecordExecution(items, Stopwatch.GetElapsedTime(started));
             if (batch.Count == 1)
@@ -256,17 +263,26 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         }
         finally
         {
+            foreach (var buffer in rented)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             _freeInstances.Release();
         }
     }
 
-    private static Tensor[] Concatenate(List<PendingRequest> batch, int items)
+    /// <summary>Joins each input of the batch into a pooled buffer (batches of images are megabytes each).</summary>
+    private static Tensor[] Concatenate(List<PendingRequest> batch, int items, List<byte[]> rented)
     {
         var first = batch[0].Work.Inputs;
         var inputs = new Tensor[first.Count];
         for (var i = 0; i < first.Count; i++)
         {
-            inputs[i] = TensorBatches.Concatenate(batch.Select(pending => pending.Work.Inputs[i]).ToList(), items);
+            var parts = batch.Select(pending => pending.Work.Inputs[i]).ToList();
+            var buffer = ArrayPool<byte>.Shared.Rent(parts.Sum(part => part.Data.Length));
+            rented.Add(buffer);
+            inputs[i] = TensorBatches.Concatenate(parts, items, buffer);
         }
 
         return inputs;

@@ -6,18 +6,18 @@ namespace AiFactory.Inference.Batching;
 /// <summary>Joins tensors along the first dimension and splits them back (row-major makes both plain copies).</summary>
 public static class TensorBatches
 {
-    public static Tensor Concatenate(IReadOnlyList<Tensor> parts, int items)
+    /// <summary>Copies the parts into <paramref name="buffer"/> (pooled by the caller, at least as long as all parts).</summary>
+    public static Tensor Concatenate(IReadOnlyList<Tensor> parts, int items, byte[] buffer)
     {
-        var data = new byte[parts.Sum(part => part.Data.Length)];
         var offset = 0;
         foreach (var part in parts)
         {
-            part.Data.CopyTo(data, offset);
+            part.Data.Span.CopyTo(buffer.AsSpan(offset));
             offset += part.Data.Length;
         }
 
         long[] shape = [items, .. parts[0].Shape.AsSpan(1)];
-        return parts[0] with { Shape = shape, Data = data };
+        return parts[0] with { Shape = shape, Data = buffer.AsMemory(0, offset) };
     }
 
     /// <summary>Items [first, first + count) of each output of a batch of <paramref name="items"/>.</summary>
@@ -46,12 +46,12 @@ public static class TensorBatches
         if (size > 0)
         {
             var bytesPerItem = output.Data.Length / items;
-            return output.Data.AsSpan(first * bytesPerItem, count * bytesPerItem).ToArray();
+            return output.Data.Slice(first * bytesPerItem, count * bytesPerItem).ToArray();
         }
 
         // BYTES: walk the length prefixes to find where each item's elements start.
         var elementsPerItem = output.ElementCount / items;
-        var data = output.Data.AsSpan();
+        var data = output.Data.Span;
         int start = 0, end = 0;
         long element = 0;
         foreach (var value in new BytesElements(data))

@@ -74,8 +74,8 @@ public sealed class InferenceGrpcService(InferenceService inference, ModelReposi
             }
 
             var spec = model.Inputs.FirstOrDefault(candidate => candidate.Name == input.Name);
-            var data = raw.Count > 0
-                ? raw[i].ToByteArray()
+            ReadOnlyMemory<byte> data = raw.Count > 0
+                ? raw[i].Memory
                 : GrpcTensorContents.ToBytes(input.Name, spec?.Datatype ?? input.Datatype, input.Contents);
             inputs.Add(inference.DecodeInput(model, input.Name, input.Datatype, [.. input.Shape], data, default));
         }

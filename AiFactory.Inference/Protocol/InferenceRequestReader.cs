@@ -12,27 +12,34 @@ public static class InferenceRequestReader
 {
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
 
-    /// <summary>The parsed JSON header and the binary section (empty for plain JSON).</summary>
-    public static async Task<(InferenceRequest Request, ReadOnlyMemory<byte> Binary)> ReadAsync(
-        HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>The parsed JSON header and the binary section (empty for plain JSON), in a pooled buffer.</summary>
+    public static async Task<RequestBody> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBytes)
         {
             throw TooLarge(maxBytes);
         }
 
-        var body = await ReadBodyAsync(request, maxBytes, cancellationToken);
-        var jsonLength = body.Length;
-        if (request.Headers.TryGetValue(HeaderLengthHeader, out var header))
+        var (buffer, length) = await ReadBodyAsync(request, maxBytes, cancellationToken);
+        try
         {
-            if (!int.TryParse(header, out jsonLength) || jsonLength < 0 || jsonLength > body.Length)
+            var jsonLength = length;
+            if (request.Headers.TryGetValue(HeaderLengthHeader, out var header))
             {
-                throw InferenceException.BadRequest(
-                    $"{HeaderLengthHeader} is '{header}', but must be a length between 0 and the body's {body.Length} bytes");
+                if (!int.TryParse(header, out jsonLength) || jsonLength < 0 || jsonLength > length)
+                {
+                    throw InferenceException.BadRequest(
+                        $"{HeaderLengthHeader} is '{header}', but must be a length between 0 and the body's {length} bytes");
+                }
             }
-        }
 
-        return (Parse(body.Span[..jsonLength]), body[jsonLength..]);
+            return new RequestBody(Parse(buffer.AsSpan(0, jsonLength)), buffer, jsonLength, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
     }
 
     public static InferenceRequest Parse(ReadOnlySpan<byte> json)
@@ -48,7 +55,8 @@ public static class InferenceRequestReader
         }
     }
 
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>Reads the whole body into a buffer rented from the shared pool; the caller returns it.</summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         // Kestrel enforces its own limit too; keep it in step with ours so the client sees one consistent 413.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -56,27 +64,42 @@ public static class InferenceRequestReader
             limit.MaxRequestBodySize = maxBytes;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is { } length and > 0 ? (int)length : 16 * 1024);
+        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is { } announced and > 0 ? (int)announced + 1 : 64 * 1024);
+        var length = 0;
         try
         {
             while (true)
             {
-                var read = await request.Body.ReadAsync(buffer.GetMemory(64 * 1024), cancellationToken);
-                if (read == 0)
+                if (length == buffer.Length)
                 {
-                    return buffer.WrittenMemory;
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
                 }
 
-                buffer.Advance(read);
-                if (buffer.WrittenCount > maxBytes)
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    return (buffer, length);
+                }
+
+                length += read;
+                if (length > maxBytes)
                 {
                     throw TooLarge(maxBytes);
                 }
             }
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (Exception e)
         {
-            throw TooLarge(maxBytes);
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                throw TooLarge(maxBytes);
+            }
+
+            throw;
         }
     }
 

@@ -72,7 +72,7 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
     /// Checks one input against the model's metadata and its bytes against its shape; returns the tensor.
     /// <paramref name="data"/> is either raw bytes or, when null, decoded from <paramref name="json"/>.
     /// </summary>
-    public Tensor DecodeInput(LoadedModel model, string? name, string? datatype, long[]? shape, byte[]? data, JsonElement json)
+    public Tensor DecodeInput(LoadedModel model, string? name, string? datatype, long[]? shape, ReadOnlyMemory<byte>? data, JsonElement json)
     {
         var spec = FindInput(model, name);
         var count = InputValidator.ValidateShape(spec, datatype, shape, options.Value.MaxElementsPerInput);
@@ -92,19 +92,20 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
             return new Tensor(spec.Name, spec.Datatype, shape!, JsonTensorData.Decode(spec.Name, spec.Datatype, json, count));
         }
 
+        var bytes = data.Value;
         var size = Datatypes.ElementSize(spec.Datatype);
-        if (size > 0 && data.LongLength != count * size)
+        if (size > 0 && bytes.Length != count * size)
         {
             throw InferenceException.BadRequest(
-                $"input '{spec.Name}': {data.LongLength} bytes of binary data, but shape {Shapes.Format(shape!)} of {spec.Datatype} needs {count * size}");
+                $"input '{spec.Name}': {bytes.Length} bytes of binary data, but shape {Shapes.Format(shape!)} of {spec.Datatype} needs {count * size}");
         }
 
-        if (size == 0 && BytesElements.Count(spec.Name, data) is var elements && elements != count)
+        if (size == 0 && BytesElements.Count(spec.Name, bytes.Span) is var elements && elements != count)
         {
             throw InferenceException.BadRequest($"input '{spec.Name}': the binary data holds {elements} BYTES elements, the shape {count}");
         }
 
-        return new Tensor(spec.Name, spec.Datatype, shape!, data);
+        return new Tensor(spec.Name, spec.Datatype, shape!, bytes);
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public static class JsonTensorData
     public static void Encode(Utf8JsonWriter writer, Tensor tensor)
     {
         writer.WriteStartArray();
-        var data = tensor.Data.AsSpan();
+        var data = tensor.Data.Span;
         var size = Datatypes.ElementSize(tensor.Datatype);
         if (size == 0)
         {

@@ -25,7 +25,7 @@ public static class RestInference
         var offset = 0;
         foreach (var input in request.Inputs)
         {
-            byte[]? data = null;
+            ReadOnlyMemory<byte>? data = null;
             if (input.Parameters is not null && input.Parameters.TryGetValue(BinaryDataSize, out var sizeElement))
             {
                 if (input.Data.ValueKind != JsonValueKind.Undefined)
@@ -44,7 +44,7 @@ public static class RestInference
                         $"input '{input.Name}': '{BinaryDataSize}' is {size}, but only {binary.Length - offset} bytes of binary data remain");
                 }
 
-                data = binary.Slice(offset, size).ToArray();
+                data = binary.Slice(offset, size);
                 offset += size;
             }
 

@@ -116,7 +116,7 @@ public sealed class LoadedModel
                 }
 
                 // ONNX Runtime reads the request's own buffer: pinned, not copied.
-                pins[i] = input.Data.AsMemory().Pin();
+                pins[i] = input.Data.Pin();
                 unsafe
                 {
                     values[i] = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, elementType,
@@ -156,7 +156,7 @@ public sealed class LoadedModel
     {
         var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, input.Shape);
         var index = 0;
-        foreach (var element in new Protocol.BytesElements(input.Data))
+        foreach (var element in new Protocol.BytesElements(input.Data.Span))
         {
             value.StringTensorSetElementAt(element, index++);
         }

@@ -24,6 +24,9 @@ public sealed class SessionFactory(ILogger<SessionFactory> logger)
             IntraOpNumThreads = config.IntraOpThreads,
             InterOpNumThreads = config.InterOpThreads,
         };
+        var spinning = config.AllowSpinning ? "1" : "0";
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", spinning);
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", spinning);
         var provider = AppendProvider(options, config.Provider, modelPath);
         var path = modelPath;
         if (config.SaveOptimizedModel)

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace AiFactory.Benchmarks;
+
+/// <summary>Items per second and latency percentiles of one measured phase.</summary>
+public sealed record Measurement(double ItemsPerSecond, double P50Ms, double P95Ms, double P99Ms, long Requests, long Failures, double PeakRssMb = 0, string? FirstError = null)
+{
+    /// <summary>
+    /// Runs <paramref name="callers"/> loops of <paramref name="call"/> (which returns the items it inferred) for
+    /// <paramref name="duration"/> after a short warmup, recording each call's latency.
+    /// </summary>
+    public static async Task<Measurement> RunAsync(int callers, TimeSpan duration, Func<Task<int>> call, Func<double>? peakRss = null)
+    {
+        await RunCallersAsync(callers, TimeSpan.FromSeconds(Math.Min(1, duration.TotalSeconds / 3)), call, null);
+        var latencies = new List<double>[callers];
+        var (items, requests, failures, elapsed, error) = await RunCallersAsync(callers, duration, call, latencies);
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new Measurement(items / elapsed.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99),
+            requests, failures, peakRss?.Invoke() ?? 0, error);
+    }
+
+    private static async Task<(long Items, long Requests, long Failures, TimeSpan Elapsed, string? FirstError)> RunCallersAsync(
+        int callers, TimeSpan duration, Func<Task<int>> call, List<double>[]? latencies)
+    {
+        long items = 0, requests = 0, failures = 0;
+        string? firstError = null;
+        var started = Stopwatch.GetTimestamp();
+        var end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
+        {
+            var own = new List<double>();
+            if (latencies is not null)
+            {
+                latencies[caller] = own;
+            }
+
+            while (Stopwatch.GetTimestamp() < end)
+            {
+                var before = Stopwatch.GetTimestamp();
+                try
+                {
+                    Interlocked.Add(ref items, await call());
+                    own.Add(Stopwatch.GetElapsedTime(before).TotalMilliseconds);
+                    Interlocked.Increment(ref requests);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.Increment(ref failures);
+                    Interlocked.CompareExchange(ref firstError, e.Message, null);
+                }
+            }
+        })));
+        return (items, requests, failures, Stopwatch.GetElapsedTime(started), firstError);
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+}

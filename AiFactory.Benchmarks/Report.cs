@@ -1,0 +1,59 @@
+using System.Text;
+
+namespace AiFactory.Benchmarks;
+
+/// <summary>Collects the measurements and writes them as one markdown report, each figure beside its limit.</summary>
+public sealed class Report(double seconds)
+{
+    private readonly List<(string Setting, Measurement Result)> _inProcess = [];
+    private readonly List<(string Batching, string Protocol, int Concurrency, Measurement Result, ServerBreakdown Server)> _served = [];
+
+    public string Provider { get; set; } = "";
+
+    public InProcessBenchmark.Limits? Limits { get; set; }
+
+    public void AddInProcess(string setting, Measurement result) => _inProcess.Add((setting, result));
+
+    public void AddServed(string batching, string protocol, int concurrency, Measurement result, ServerBreakdown server) =>
+        _served.Add((batching, protocol, concurrency, result, server));
+
+    public string ToMarkdown()
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {RuntimeInformation()}, " +
+                        $"provider {Provider}, {seconds} s per row after a warmup; model text-direction, input [N,3,48,192] FP32.");
+        text.AppendLine();
+        text.AppendLine("### In-process ONNX Runtime (the limits)");
+        text.AppendLine();
+        text.AppendLine("| setting | items/s | p50 ms | p95 ms | p99 ms |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var (setting, result) in _inProcess)
+        {
+            text.AppendLine($"| {setting} | {result.ItemsPerSecond:F0} | {result.P50Ms:F2} | {result.P95Ms:F2} | {result.P99Ms:F2} |");
+        }
+
+        if (Limits is { } limits)
+        {
+            text.AppendLine();
+            text.AppendLine($"Ceiling {limits.Ceiling:F0} items/s (batch {limits.CeilingBatch}); unbatched limit {limits.Unbatched:F0} items/s; " +
+                            $"batch-1 p50 {limits.Batch1P50Ms:F2} ms.");
+        }
+
+        text.AppendLine();
+        text.AppendLine($"### Served (batch 1 per request; batching on = max_batch_size 64, max_queue_delay_us {ServerProcess.MaxQueueDelayUs})");
+        text.AppendLine();
+        text.AppendLine("| batching | protocol | concurrency | items/s | share of its limit | p50 ms | p95 ms | p99 ms | mean batch | server: handler / queue ms per request | server: compute ms per execution | server peak RSS MB | failures |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (batching, protocol, concurrency, result, server) in _served)
+        {
+            var limit = batching == "on" ? Limits?.Ceiling : Limits?.Unbatched;
+            var share = limit is > 0 ? $"{100 * result.ItemsPerSecond / limit:F0}% of {(batching == "on" ? "ceiling" : "unbatched")}" : "";
+            text.AppendLine($"| {batching} | {protocol} | {concurrency} | {result.ItemsPerSecond:F0} | {share} | {result.P50Ms:F2} | {result.P95Ms:F2} | {result.P99Ms:F2} | {server.MeanBatch:F1} | {server.HandlerMs:F2} / {server.QueueMs:F2} | {server.ComputeMs:F2} | {result.PeakRssMb:F0} | {result.Failures} |");
+        }
+
+        return text.ToString();
+    }
+
+    private static string RuntimeInformation() =>
+        $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}";
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
+using System.Text;
+using AiFactory.Inference.Grpc.Protocol;
+using Google.Protobuf;
+using Grpc.Net.Client;
+
+namespace AiFactory.Benchmarks;
+
+/// <summary>Inside the server, from its statistics: mean batch, handler time per request (after the body was read),
+/// queue time per request and compute time per execution.</summary>
+public sealed record ServerBreakdown(double MeanBatch, double HandlerMs, double QueueMs, double ComputeMs)
+{
+    public override string ToString() => $"mean batch {MeanBatch:F1}, handler {HandlerMs:F2} ms, queue {QueueMs:F2} ms, compute {ComputeMs:F2} ms";
+}
+
+/// <summary>The server over JSON, binary and gRPC, batching off and on, at concurrency 1, 8 and 64.</summary>
+public static class ServerBenchmark
+{
+    public static async Task RunAsync(ServerProcess server, InProcessBenchmark.Limits limits, TimeSpan duration, Report report)
+    {
+        var image = InProcessBenchmark.Image(1);
+        var json = JsonBody(image);
+        var binary = BinaryBody(image, out var headerLength);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = server.Http };
+        using var channel = GrpcChannel.ForAddress(server.Grpc, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
+        var grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+
+        foreach (var (batching, model) in new[] { ("off", ServerProcess.Direct), ("on", ServerProcess.Batched) })
+        {
+            var calls = new (string Protocol, Func<Task<int>> Call)[]
+            {
+                ("JSON", () => PostAsync(http, model, () => new ByteArrayContent(json) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } })),
+                ("binary", () => PostAsync(http, model, () => Binary(binary, headerLength))),
+                ("gRPC", () => GrpcAsync(grpc, model, image)),
+            };
+            foreach (var (protocol, call) in calls)
+            {
+                foreach (var concurrency in new[] { 1, 8, 64 })
+                {
+                    server.ResetPeak();
+                    var before = await CountsAsync(http, model);
+                    var measured = await Measurement.RunAsync(concurrency, duration, call, server.PeakRssMb);
+                    var after = await CountsAsync(http, model);
+                    var executions = Math.Max(1, after.Executions - before.Executions);
+                    var breakdown = new ServerBreakdown(
+                        (after.Items - before.Items) / (double)executions,
+                        (after.SuccessNs - before.SuccessNs) / 1e6 / Math.Max(1, after.Successes - before.Successes),
+                        (after.QueueNs - before.QueueNs) / 1e6 / Math.Max(1, after.Queued - before.Queued),
+                        (after.ComputeNs - before.ComputeNs) / 1e6 / executions);
+                    report.AddServed(batching, protocol, concurrency, measured, breakdown);
+                    Console.WriteLine($"server batching {batching}, {protocol}, concurrency {concurrency}: {measured.ItemsPerSecond:F0} items/s, p50 {measured.P50Ms:F2} ms, {breakdown}, failures {measured.Failures} {measured.FirstError}");
+                }
+            }
+        }
+    }
+
+    private sealed record Counts(long Items, long Executions, long Successes, long SuccessNs, long Queued, long QueueNs, long ComputeNs);
+
+    /// <summary>
+    /// The statistics extension's counters: items over executions is the batch size achieved; success, queue and
+    /// compute times show where a request's time goes inside the server.
+    /// </summary>
+    private static async Task<Counts> CountsAsync(HttpClient http, string model)
+    {
+        using var stats = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/v2/models/{model}/stats"));
+        var first = stats.RootElement.GetProperty("model_stats")[0];
+        var inference = first.GetProperty("inference_stats");
+        return new Counts(first.GetProperty("inference_count").GetInt64(), first.GetProperty("execution_count").GetInt64(),
+            inference.GetProperty("success").GetProperty("count").GetInt64(), inference.GetProperty("success").GetProperty("ns").GetInt64(),
+            inference.GetProperty("queue").GetProperty("count").GetInt64(), inference.GetProperty("queue").GetProperty("ns").GetInt64(),
+            inference.GetProperty("compute_infer").GetProperty("ns").GetInt64());
+    }
+
+    private static async Task<int> PostAsync(HttpClient http, string model, Func<HttpContent> content)
+    {
+        using var response = await http.PostAsync($"/v2/models/{model}/infer", content());
+        await response.Content.ReadAsByteArrayAsync();
+        return response.StatusCode == HttpStatusCode.OK ? 1 : throw new HttpRequestException($"status {(int)response.StatusCode}");
+    }
+
+    private static async Task<int> GrpcAsync(GRPCInferenceService.GRPCInferenceServiceClient client, string model, float[] image)
+    {
+        var request = new ModelInferRequest { ModelName = model };
+        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 1, 3, 48, 192 } });
+        request.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(MemoryMarshal.AsBytes(image.AsSpan()).ToArray()));
+        var response = await client.ModelInferAsync(request);
+        return response.RawOutputContents.Count == 1 ? 1 : throw new InvalidOperationException("no output");
+    }
+
+    private static byte[] JsonBody(float[] image)
+    {
+        var builder = new StringBuilder("{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,3,48,192],\"data\":[");
+        for (var i = 0; i < image.Length; i++)
+        {
+            builder.Append(i == 0 ? "" : ",").Append(image[i].ToString("R", CultureInfo.InvariantCulture));
+        }
+
+        return Encoding.UTF8.GetBytes(builder.Append("]}]}").ToString());
+    }
+
+    private static byte[] BinaryBody(float[] image, out int headerLength)
+    {
+        var header = Encoding.UTF8.GetBytes(
+            $"{{\"inputs\":[{{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,3,48,192],\"parameters\":{{\"binary_data_size\":{image.Length * 4}}}}}],\"parameters\":{{\"binary_data_output\":true}}}}");
+        headerLength = header.Length;
+        return [.. header, .. MemoryMarshal.AsBytes(image.AsSpan())];
+    }
+
+    private static ByteArrayContent Binary(byte[] body, int headerLength)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Headers.Add("Inference-Header-Content-Length", headerLength.ToString(CultureInfo.InvariantCulture));
+        return content;
+    }
+}
