@@ -1,4 +1,9 @@
 using System.Net;
+using System.Runtime.InteropServices;
+using AiFactory.Inference.Grpc.Protocol;
+using Aspire.Hosting.Testing;
+using Google.Protobuf;
+using Grpc.Net.Client;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -54,6 +59,25 @@ public sealed class EndToEndTests(AppHostFixture fixture)
         {
             Assert.True(Math.Abs(expected[i] - served[i]) <= 1e-5, $"element {i}: served {served[i]}, in-process {expected[i]}");
         }
+    }
+
+    [Fact]
+    public async Task Inference_serves_grpc_on_the_endpoint_the_apphost_declares()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.App.GetEndpoint("inference", "grpc"));
+        var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+        var deadline = DateTime.UtcNow.Add(RequestTimeout);
+        Assert.True((await client.ServerReadyAsync(new ServerReadyRequest(), deadline: deadline)).Ready);
+
+        var image = SampleModels.RandomImage(seed: 9, 1, 3, 48, 192);
+        var request = new ModelInferRequest { ModelName = SampleModels.TextDirection };
+        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = SampleModels.TextDirectionInput, Datatype = "FP32", Shape = { 1, 3, 48, 192 } });
+        request.RawInputContents.Add(ByteString.CopyFrom(MemoryMarshal.AsBytes(image.AsSpan())));
+        var response = await client.ModelInferAsync(request, deadline: deadline);
+
+        var probabilities = MemoryMarshal.Cast<byte, float>(response.RawOutputContents.Single().Span).ToArray();
+        Assert.Equal([1L, 2L], response.Outputs.Single().Shape);
+        Assert.InRange(probabilities.Sum(), 1 - 1e-4, 1 + 1e-4);
     }
 
     [Fact]
