@@ -23,24 +23,18 @@ public static class ServerApi
         return app;
     }
 
+    /// <summary>The server version reported in metadata: the assembly's.</summary>
+    public static string ServerVersion { get; } = typeof(ServerApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
     private static Ok<ServerMetadataResponse> GetServerMetadata() =>
-        TypedResults.Ok(new ServerMetadataResponse(ServerName, typeof(ServerApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0", Extensions));
+        TypedResults.Ok(new ServerMetadataResponse(ServerName, ServerVersion, Extensions));
 
     /// <summary>
     /// Strict, as the protocol defines it: ready only when every model is. Kubernetes readiness uses <c>/health</c>
     /// instead, which stays up while one broken model is unavailable, so the others keep serving.
     /// </summary>
-    private static Results<Ok, JsonHttpResult<ErrorResponse>> GetServerReady(ModelRepository repository)
-    {
-        if (!repository.InitialLoadDone)
-        {
-            return NotReady("the model repository is still loading");
-        }
-
-        var notReady = repository.Entries.Where(entry => !entry.IsReady).Select(entry => $"{entry.Name}/{entry.Version} ({entry.State})").ToList();
-        return notReady.Count == 0 ? TypedResults.Ok() : NotReady($"models not ready: {string.Join(", ", notReady)}");
-    }
-
-    private static JsonHttpResult<ErrorResponse> NotReady(string message) =>
-        TypedResults.Json(new ErrorResponse(message), statusCode: StatusCodes.Status503ServiceUnavailable);
+    private static Results<Ok, JsonHttpResult<ErrorResponse>> GetServerReady(ModelRepository repository) =>
+        repository.IsServerReady(out var reason)
+            ? TypedResults.Ok()
+            : TypedResults.Json(new ErrorResponse(reason), statusCode: StatusCodes.Status503ServiceUnavailable);
 }

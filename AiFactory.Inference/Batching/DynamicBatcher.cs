@@ -47,6 +47,12 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
                 $"the request holds {work.BatchSize} items, more than max_batch_size ({_maxBatchSize}) of model '{_model.Name}'");
         }
 
+        if (_dispatcher.IsCompleted)
+        {
+            // Never queue work nobody will take: the dispatcher only ends when the version is unloaded.
+            throw InferenceException.Unavailable($"model '{_model.Name}' version {_model.Version} is unloading");
+        }
+
         var queued = Interlocked.Add(ref _queuedItems, work.BatchSize);
         if (_config.MaxQueueSize > 0 && queued > _config.MaxQueueSize)
         {
@@ -144,8 +150,10 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
             Drain(queue);
             if (oldest.Completion.Task.IsCompleted)
             {
-                // The oldest request timed out or was cancelled while we waited: start over from the next one.
-                return await FormBatchAsync(RemoveFinished(queue), stopping);
+                // The oldest request timed out or was cancelled while we waited: start over from the next one,
+                // or hand back an empty batch (which only frees the instance) when none is left.
+                var rest = RemoveFinished(queue);
+                return rest.Count == 0 ? [] : await FormBatchAsync(rest, stopping);
             }
         }
 

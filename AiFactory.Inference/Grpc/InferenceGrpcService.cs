@@ -20,7 +20,7 @@ public sealed class InferenceGrpcService(InferenceService inference, ModelReposi
         Task.FromResult(new ServerLiveResponse { Live = true });
 
     public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
-        Task.FromResult(new ServerReadyResponse { Ready = repository.InitialLoadDone && repository.Entries.All(entry => entry.IsReady) });
+        Task.FromResult(new ServerReadyResponse { Ready = repository.IsServerReady(out _) });
 
     public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new ModelReadyResponse { Ready = repository.Find(request.Name, NullIfEmpty(request.Version)).Entry is { IsReady: true } });
@@ -29,7 +29,7 @@ public sealed class InferenceGrpcService(InferenceService inference, ModelReposi
         Task.FromResult(new ServerMetadataResponse
         {
             Name = ServerApi.ServerName,
-            Version = typeof(ServerApi).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            Version = ServerApi.ServerVersion,
             Extensions = { ServerApi.Extensions },
         });
 

@@ -77,6 +77,23 @@ public sealed class ModelRepository
     }
 
     public void MarkInitialLoadDone() => _initialLoadDone = true;
+
+    /// <summary>
+    /// Server readiness as the protocol defines it: the initial load finished and every model version is ready.
+    /// </summary>
+    /// <param name="reason">Why not, when it is not.</param>
+    public bool IsServerReady(out string reason)
+    {
+        if (!_initialLoadDone)
+        {
+            reason = "the model repository is still loading";
+            return false;
+        }
+
+        var notReady = Entries.Where(entry => !entry.IsReady).Select(entry => $"{entry.Name}/{entry.Version} ({entry.State})").ToList();
+        reason = notReady.Count == 0 ? "" : $"models not ready: {string.Join(", ", notReady)}";
+        return notReady.Count == 0;
+    }
 }
 
 /// <summary>The result of a lookup: the entry, or why there is none.</summary>

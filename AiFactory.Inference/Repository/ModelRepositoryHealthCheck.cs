@@ -2,19 +2,15 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AiFactory.Inference.Repository;
 
-/// <summary>Readiness: the replica takes traffic once its initial model load has finished.</summary>
+/// <summary>
+/// Readiness for Kubernetes (<c>/health</c>): the replica takes traffic once its initial model load has finished.
+/// A model that failed makes it Degraded, not Unhealthy, so the models that did load keep serving.
+/// </summary>
 public sealed class ModelRepositoryHealthCheck(ModelRepository repository) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        if (!repository.InitialLoadDone)
-        {
-            return Task.FromResult(HealthCheckResult.Unhealthy("the model repository is still loading"));
-        }
-
-        var unavailable = repository.Entries.Where(entry => !entry.IsReady).Select(entry => $"{entry.Name}/{entry.Version}").ToList();
-        return Task.FromResult(unavailable.Count == 0
-            ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Degraded($"not ready: {string.Join(", ", unavailable)}"));
-    }
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(
+            !repository.InitialLoadDone ? HealthCheckResult.Unhealthy("the model repository is still loading")
+            : repository.IsServerReady(out var reason) ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Degraded(reason));
 }

@@ -102,6 +102,10 @@ public sealed class DynamicBatchingTests(InferenceServerFixture server)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("the request waited longer than its timeout (50000 µs) in the queue", ErrorOf(await response.Content.ReadAsStringAsync()).GetString());
         Assert.True(clock.ElapsedMilliseconds < 900, $"answered after {clock.ElapsedMilliseconds} ms, the batch delay is 1000 ms");
+
+        // The batcher outlives requests that gave up: the next one is served.
+        using var next = await server.Http.PostAsync("/v2/models/text-direction-small-queue/infer", Json("x", [1, 3, 48, 192], image));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 
     private async Task<(long Inferences, long Executions)> StatisticsAsync(string model)
