@@ -5,29 +5,33 @@ namespace AiFactory.Inference.Protocol;
 
 // The Open Inference Protocol (KServe v2) REST bodies, named as the spec names them.
 
+/// <summary>An inference request as <see cref="InferenceRequestParser"/> reads it.</summary>
 public sealed record InferenceRequest
 {
-    [JsonPropertyName("id")] public string? Id { get; init; }
-    [JsonPropertyName("parameters")] public Dictionary<string, JsonElement>? Parameters { get; init; }
-    [JsonPropertyName("inputs")] public List<RequestInput>? Inputs { get; init; }
-    [JsonPropertyName("outputs")] public List<RequestOutput>? Outputs { get; init; }
+    public string? Id { get; init; }
+    public Dictionary<string, JsonElement>? Parameters { get; init; }
+    public List<RequestInput>? Inputs { get; init; }
+    public List<RequestOutput>? Outputs { get; init; }
 }
 
 public sealed record RequestInput
 {
-    [JsonPropertyName("name")] public string? Name { get; init; }
-    [JsonPropertyName("shape")] public long[]? Shape { get; init; }
-    [JsonPropertyName("datatype")] public string? Datatype { get; init; }
-    [JsonPropertyName("parameters")] public Dictionary<string, JsonElement>? Parameters { get; init; }
+    public string? Name { get; init; }
+    public long[]? Shape { get; init; }
+    public string? Datatype { get; init; }
+    public Dictionary<string, JsonElement>? Parameters { get; init; }
 
-    /// <summary>Row-major tensor contents, flat or nested.</summary>
-    [JsonPropertyName("data")] public JsonElement Data { get; init; }
+    /// <summary>
+    /// The <c>data</c> value as raw UTF-8 JSON (empty when absent): decoded only once the datatype and shape are
+    /// known, straight into the tensor's bytes.
+    /// </summary>
+    public ReadOnlyMemory<byte> Data { get; init; }
 }
 
 public sealed record RequestOutput
 {
-    [JsonPropertyName("name")] public string? Name { get; init; }
-    [JsonPropertyName("parameters")] public Dictionary<string, JsonElement>? Parameters { get; init; }
+    public string? Name { get; init; }
+    public Dictionary<string, JsonElement>? Parameters { get; init; }
 }
 
 public sealed record ServerMetadataResponse(
@@ -62,7 +66,6 @@ public sealed record RepositoryIndexRequest([property: JsonPropertyName("ready")
 /// <summary>Every protocol error: <c>{"error": "message"}</c>.</summary>
 public sealed record ErrorResponse([property: JsonPropertyName("error")] string Error);
 
-[JsonSerializable(typeof(InferenceRequest))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 [JsonSerializable(typeof(ServerMetadataResponse))]
 [JsonSerializable(typeof(ModelMetadataResponse))]

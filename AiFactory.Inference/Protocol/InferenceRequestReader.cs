@@ -33,25 +33,12 @@ public static class InferenceRequestReader
                 }
             }
 
-            return new RequestBody(Parse(buffer.AsSpan(0, jsonLength)), buffer, jsonLength, length);
+            return new RequestBody(InferenceRequestParser.Parse(buffer.AsMemory(0, jsonLength)), buffer, jsonLength, length);
         }
         catch
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw;
-        }
-    }
-
-    public static InferenceRequest Parse(ReadOnlySpan<byte> json)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.InferenceRequest)
-                   ?? throw InferenceException.BadRequest("the request body must be a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw InferenceException.BadRequest($"malformed JSON at {e.Path ?? "$"}: {e.Message.Split(" Path:")[0]}");
         }
     }
 

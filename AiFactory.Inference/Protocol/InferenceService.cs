@@ -72,7 +72,7 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
     /// Checks one input against the model's metadata and its bytes against its shape; returns the tensor.
     /// <paramref name="data"/> is either raw bytes or, when null, decoded from <paramref name="json"/>.
     /// </summary>
-    public Tensor DecodeInput(LoadedModel model, string? name, string? datatype, long[]? shape, ReadOnlyMemory<byte>? data, JsonElement json)
+    public Tensor DecodeInput(LoadedModel model, string? name, string? datatype, long[]? shape, ReadOnlyMemory<byte>? data, ReadOnlyMemory<byte> json)
     {
         var spec = FindInput(model, name);
         var count = InputValidator.ValidateShape(spec, datatype, shape, options.Value.MaxElementsPerInput);
@@ -84,12 +84,12 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
 
         if (data is null)
         {
-            if (json.ValueKind == JsonValueKind.Undefined)
+            if (json.IsEmpty)
             {
                 throw InferenceException.BadRequest($"input '{spec.Name}' has neither 'data' nor binary data");
             }
 
-            return new Tensor(spec.Name, spec.Datatype, shape!, JsonTensorData.Decode(spec.Name, spec.Datatype, json, count));
+            return new Tensor(spec.Name, spec.Datatype, shape!, JsonTensorData.Decode(spec.Name, spec.Datatype, json.Span, count));
         }
 
         var bytes = data.Value;

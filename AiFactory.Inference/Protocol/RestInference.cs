@@ -28,7 +28,7 @@ public static class RestInference
             ReadOnlyMemory<byte>? data = null;
             if (input.Parameters is not null && input.Parameters.TryGetValue(BinaryDataSize, out var sizeElement))
             {
-                if (input.Data.ValueKind != JsonValueKind.Undefined)
+                if (!input.Data.IsEmpty)
                 {
                     throw InferenceException.BadRequest($"input '{input.Name}' has both 'data' and '{BinaryDataSize}'");
                 }

@@ -7,7 +7,7 @@ namespace AiFactory.Tests.Inference;
 public sealed class JsonTensorDataTests
 {
     private static byte[] Decode(string json, long count) =>
-        JsonTensorData.Decode("x", Datatypes.Fp32, JsonDocument.Parse(json).RootElement, count);
+        JsonTensorData.Decode("x", Datatypes.Fp32, System.Text.Encoding.UTF8.GetBytes(json), count);
 
     [Fact]
     public void Flat_and_nested_data_decode_to_the_same_row_major_bytes()
