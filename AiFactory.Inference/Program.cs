@@ -1,6 +1,7 @@
 using AiFactory.Inference.Apis;
 using AiFactory.Inference.Extensions;
 using AiFactory.Inference.Grpc;
+using AiFactory.Inference.Protocol;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,6 +10,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseProtocolErrors();
 app.MapDefaultEndpoints();
 app.MapServerApi();
 app.MapModelsApi();

@@ -36,9 +36,6 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         _dispatcher = Task.Run(DispatchAsync);
     }
 
-    /// <summary>Items waiting for a batch.</summary>
-    public long QueuedItems => Interlocked.Read(ref _queuedItems);
-
     public Task<IReadOnlyList<Tensor>> ExecuteAsync(InferenceWork work, CancellationToken cancellationToken)
     {
         if (work.BatchSize > _maxBatchSize)

@@ -125,7 +125,7 @@ public sealed class LoadedModel
             }
 
             using var runOptions = new RunOptions();
-            using var results = _session.Run(runOptions, names, values, outputNames);
+            using var results = RunSession(runOptions, names, values, outputNames);
             var outputs = new Tensor[results.Count];
             for (var i = 0; i < results.Count; i++)
             {
@@ -149,6 +149,23 @@ public sealed class LoadedModel
             {
                 pin.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Inputs reach ONNX Runtime only after validation against the metadata, so what it still refuses depends on
+    /// the values or on shape rules the metadata cannot state (the detector wants sides that are multiples of 32):
+    /// the client's to fix, so a 400 that names the model and says what ONNX Runtime said.
+    /// </summary>
+    private IDisposableReadOnlyCollection<OrtValue> RunSession(RunOptions options, string[] names, OrtValue[] values, IReadOnlyList<string> outputNames)
+    {
+        try
+        {
+            return _session.Run(options, names, values, outputNames);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw Protocol.InferenceException.BadRequest($"model '{Name}' version {Version} cannot run this input: {e.Message}");
         }
     }
 

@@ -43,6 +43,7 @@ public sealed class HostileInputTests(InferenceServerFixture server)
         { Detector, """{"parameters":{"timeout":"soon"},"inputs":[{"name":"x","datatype":"FP32","shape":[1,3,1,1],"data":[0,0,0]}]}""", 400, "parameter 'timeout' must be a positive number of microseconds" },
         { "/v2/models/identity-int8/infer", """{"inputs":[{"name":"in_int8","datatype":"INT8","shape":[1,1],"data":[300]}]}""", 400, "input 'in_int8': element 0 (300) is not a valid INT8 value" },
         { "/v2/models/identity-bool/infer", """{"inputs":[{"name":"in_bool","datatype":"BOOL","shape":[1,1],"data":[1]}]}""", 400, "input 'in_bool': element 0 (1) is not a valid BOOL value" },
+        { Detector, """{"inputs":[{"name":"x","datatype":"FP32","shape":[1,3,33,33],"data":[PLACEHOLDER]}]}""".Replace("PLACEHOLDER", string.Join(',', Enumerable.Repeat("0", 3 * 33 * 33))), 400, "model 'text-detection' version 1 cannot run this input: " },
         { "/v2/models/no-such-model/infer", "{}", 404, "unknown model 'no-such-model'" },
         { "/v2/models/text-direction/versions/9/infer", "{}", 404, "unknown version '9' of model 'text-direction'" },
     };
