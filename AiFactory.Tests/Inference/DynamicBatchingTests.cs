@@ -70,13 +70,14 @@ public sealed class DynamicBatchingTests(InferenceServerFixture server)
     {
         // text-direction-small-queue waits up to 1 s for a batch and holds at most 2 items.
         var image = SampleModels.RandomImage(seed: 5, 1, 3, 48, 192);
+        // Binary requests reach the queue within milliseconds; 400 ms leaves a wide margin under the 1 s delay.
         var waiting = Enumerable.Range(0, 2)
-            .Select(_ => server.Http.PostAsync("/v2/models/text-direction-small-queue/infer", Json("x", [1, 3, 48, 192], image)))
+            .Select(_ => server.Http.PostAsync("/v2/models/text-direction-small-queue/infer", BinaryFp32("x", [1, 3, 48, 192], image)))
             .ToList();
-        await Task.Delay(200);
+        await Task.Delay(400);
 
         var clock = Stopwatch.StartNew();
-        using var refused = await server.Http.PostAsync("/v2/models/text-direction-small-queue/infer", Json("x", [1, 3, 48, 192], image));
+        using var refused = await server.Http.PostAsync("/v2/models/text-direction-small-queue/infer", BinaryFp32("x", [1, 3, 48, 192], image));
         clock.Stop();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);

@@ -81,12 +81,14 @@ public sealed class ModelRepositoryTests : IAsyncLifetime
             }
         })).ToList();
 
+        // Each step waits until the load has been served by the version it expects, so every swap happens under load.
+        await WaitUntilAsync(() => Task.FromResult(versionsSeen.ContainsKey("1")));
         _folder.AddVersion("swap", 2);
-        await WaitUntilAsync(async () => VersionsOf(await IndexAsync(), "swap").SequenceEqual(["2"]));
+        await WaitUntilAsync(async () => VersionsOf(await IndexAsync(), "swap").SequenceEqual(["2"]) && versionsSeen.ContainsKey("2"));
         _folder.ReplaceVersion("swap", 2);
         await Task.Delay(1000);
         _folder.AddVersion("swap", 3);
-        await WaitUntilAsync(async () => VersionsOf(await IndexAsync(), "swap").SequenceEqual(["3"]));
+        await WaitUntilAsync(async () => VersionsOf(await IndexAsync(), "swap").SequenceEqual(["3"]) && versionsSeen.ContainsKey("3"));
         _folder.RemoveVersion("swap", 3);
         await WaitUntilAsync(async () => VersionsOf(await IndexAsync(), "swap").SequenceEqual(["2"]));
         await Task.Delay(500);
