@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AiFactory.Inference.Runtime;
 
 namespace AiFactory.Inference.Batching;
@@ -20,9 +19,8 @@ public sealed class DirectExecutor(LoadedModel model, int? instanceCount) : IMod
 
         try
         {
-            var started = Stopwatch.GetTimestamp();
-            var outputs = model.Run(work.Inputs, work.OutputNames);
-            model.RecordExecution(work.BatchSize, Stopwatch.GetElapsedTime(started));
+            var outputs = model.Run(work.Inputs, work.OutputNames, out var timings);
+            model.RecordExecution(work.BatchSize, timings);
             return outputs;
         }
         finally

@@ -244,8 +244,9 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
                 inputs = Concatenate(batch, items, rented);
             }
 
-            var outputs = _model.Run(inputs, batch[0].Work.OutputNames);
-            _model.RecordExecution(items, Stopwatch.GetElapsedTime(started));
+            var joined = Stopwatch.GetTimestamp() - started;
+            var outputs = _model.Run(inputs, batch[0].Work.OutputNames, out var timings);
+            _model.RecordExecution(items, timings.WithInput(joined * 1_000_000_000 / Stopwatch.Frequency));
             if (batch.Count == 1)
             {
                 batch[0].Completion.TrySetResult(outputs);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using AiFactory.Inference.Batching;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Statistics;
@@ -90,15 +91,23 @@ public sealed class LoadedModel
     public void Retire() => Release();
 
     /// <summary>Records one execution in the statistics and metrics.</summary>
-    public void RecordExecution(int batchSize, TimeSpan elapsed)
+    public void RecordExecution(int batchSize, RunTimings timings)
     {
-        Statistics.RecordExecution(batchSize, 0, elapsed.Ticks * 100, 0);
-        Metrics.RecordExecution(Name, Version, Provider, batchSize, elapsed.TotalSeconds);
+        Statistics.RecordExecution(batchSize, timings.InputNs, timings.InferNs, timings.OutputNs);
+        Metrics.RecordExecution(Name, Version, Provider, batchSize, (timings.InputNs + timings.InferNs + timings.OutputNs) / 1e9);
     }
 
-    /// <summary>Runs the model. Inputs must already be validated against <see cref="Inputs"/>.</summary>
-    public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames)
+    /// <summary>Runs the model without recording it (warmup).</summary>
+    public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames) =>
+        Run(inputs, outputNames, out _);
+
+    /// <summary>
+    /// Runs the model and times its three phases: preparing the inputs, ONNX Runtime's run, and copying the outputs
+    /// out. Inputs must already be validated against <see cref="Inputs"/>.
+    /// </summary>
+    public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames, out RunTimings timings)
     {
+        var started = Stopwatch.GetTimestamp();
         var names = new string[inputs.Count];
         var values = new OrtValue[inputs.Count];
         var pins = new MemoryHandle[inputs.Count];
@@ -125,7 +134,9 @@ public sealed class LoadedModel
             }
 
             using var runOptions = new RunOptions();
+            var prepared = Stopwatch.GetTimestamp();
             using var results = RunSession(runOptions, names, values, outputNames);
+            var ran = Stopwatch.GetTimestamp();
             var outputs = new Tensor[results.Count];
             for (var i = 0; i < results.Count; i++)
             {
@@ -136,6 +147,7 @@ public sealed class LoadedModel
                 outputs[i] = new Tensor(outputNames[i], Datatypes.FromOnnx(info.ElementDataType), info.Shape, data);
             }
 
+            timings = new RunTimings(Nanoseconds(started, prepared), Nanoseconds(prepared, ran), Nanoseconds(ran, Stopwatch.GetTimestamp()));
             return outputs;
         }
         finally
@@ -168,6 +180,8 @@ public sealed class LoadedModel
             throw Protocol.InferenceException.BadRequest($"model '{Name}' version {Version} cannot run this input: {e.Message}");
         }
     }
+
+    private static long Nanoseconds(long from, long to) => (to - from) * 1_000_000_000 / Stopwatch.Frequency;
 
     private static OrtValue CreateStringTensor(Tensor input)
     {
@@ -245,4 +259,11 @@ public sealed class LoadedModel
 
         return specs;
     }
+}
+
+/// <summary>Where one execution's time went, in nanoseconds (the statistics extension's compute_* figures).</summary>
+public readonly record struct RunTimings(long InputNs, long InferNs, long OutputNs)
+{
+    /// <summary>The same execution with extra input preparation (joining a batch) counted in.</summary>
+    public RunTimings WithInput(long extraNs) => this with { InputNs = InputNs + extraNs };
 }

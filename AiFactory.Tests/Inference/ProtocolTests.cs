@@ -223,6 +223,46 @@ public sealed class ProtocolTests(InferenceServerFixture server)
     }
 
     [Fact]
+    public async Task Statistics_and_metrics_account_for_every_request()
+    {
+        // Sequential requests of 4 items on the batched model: each is one execution of batch size 4.
+        // (Other tests share the model, so the counts are compared as deltas within this collection's serial run.)
+        var before = JsonNode.Parse(await server.Http.GetStringAsync("/v2/models/text-direction/versions/1/stats"))!["model_stats"]![0]!;
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await server.Http.PostAsync("/v2/models/text-direction/infer", BinaryFp32("x", Shape, Image));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var after = JsonNode.Parse(await server.Http.GetStringAsync("/v2/models/text-direction/versions/1/stats"))!["model_stats"]![0]!;
+        long Delta(params string[] path) => path.Aggregate(after, (node, key) => node![key]!)!.GetValue<long>()
+                                            - path.Aggregate(before, (node, key) => node![key]!)!.GetValue<long>();
+        Assert.Equal(8, Delta("inference_count"));
+        Assert.Equal(2, Delta("execution_count"));
+        Assert.Equal(2, Delta("inference_stats", "success", "count"));
+        foreach (var phase in new[] { "compute_input", "compute_infer", "compute_output" })
+        {
+            Assert.Equal(2, Delta("inference_stats", phase, "count"));
+            Assert.True(Delta("inference_stats", phase, "ns") > 0, $"{phase} recorded no time");
+        }
+
+        Assert.Contains(after["batch_stats"]!.AsArray(), entry => entry!["batch_size"]!.GetValue<int>() == 4);
+
+        var metrics = (await server.Http.GetStringAsync("/metrics")).Split('\n');
+        Assert.Contains(metrics, line => line.StartsWith("aifactory_inference_requests_total{")
+                                         && line.Contains("model=\"text-direction\"") && line.Contains("outcome=\"success\""));
+        foreach (var name in new[] { "aifactory_inference_request_duration_seconds_bucket{", "aifactory_inference_compute_duration_seconds_bucket{",
+                     "aifactory_inference_batch_size_bucket{", "aifactory_inference_items_total{" })
+        {
+            Assert.Contains(metrics, line => line.StartsWith(name) && line.Contains("model=\"text-direction\""));
+        }
+
+        Assert.Contains(metrics, line => line.StartsWith("aifactory_inference_models{") && line.Contains("provider=\"CPUExecutionProvider\"")
+                                         && line.Contains("state=\"READY\""));
+        Assert.Contains(metrics, line => line.StartsWith("aifactory_inference_queue_duration_seconds_bucket{"));
+    }
+
+    [Fact]
     public async Task Metadata_describes_the_model_with_its_configured_dims_and_provider()
     {
         var metadata = JsonNode.Parse(await server.Http.GetStringAsync("/v2/models/text-direction"))!;
