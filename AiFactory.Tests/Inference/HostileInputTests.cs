@@ -140,6 +140,29 @@ public sealed class HostileInputTests(InferenceServerFixture server)
         await AssertStillServing();
     }
 
+    [Fact]
+    public async Task Bad_grpc_requests_get_the_matching_status_and_message()
+    {
+        var client = new AiFactory.Inference.Grpc.Protocol.GRPCInferenceService.GRPCInferenceServiceClient(server.Grpc);
+        var request = new AiFactory.Inference.Grpc.Protocol.ModelInferRequest { ModelName = "text-detection" };
+        request.Inputs.Add(new AiFactory.Inference.Grpc.Protocol.ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 1, 3, 32, 32 } });
+        request.RawInputContents.Add(Google.Protobuf.ByteString.CopyFrom(new byte[100]));
+
+        var wrongSize = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.ModelInferAsync(request));
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, wrongSize.StatusCode);
+        Assert.Equal("input 'x': 100 bytes of binary data, but shape [1,3,32,32] of FP32 needs 12288", wrongSize.Status.Detail);
+
+        request.ModelName = "no-such-model";
+        var unknown = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.ModelInferAsync(request));
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, unknown.StatusCode);
+
+        request.ModelName = "text-detection";
+        request.RawInputContents.Add(Google.Protobuf.ByteString.Empty);
+        var mismatch = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.ModelInferAsync(request));
+        Assert.Equal("raw_input_contents has 2 entries for 1 inputs", mismatch.Status.Detail);
+        await AssertStillServing();
+    }
+
     private async Task AssertStillServing()
     {
         using var response = await server.Http.PostAsync(Detector, Json("x", [1, 3, 32, 32], new float[3 * 32 * 32]));
