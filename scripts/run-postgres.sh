@@ -15,9 +15,9 @@ fi
 [ -x "$bindir/postgres" ] || { echo "run-postgres: PostgreSQL server binaries not found (apt-get install -y postgresql)" >&2; exit 1; }
 
 # PostgreSQL refuses to run as root: drop to the postgres user when started as root.
-as_owner() {
-  if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups "$@"; else "$@"; fi
-}
+run_as=()
+[ "$(id -u)" = 0 ] && run_as=(setpriv --reuid=postgres --regid=postgres --init-groups)
+as_owner() { "${run_as[@]}" "$@"; }
 
 mkdir -p "$data"
 if [ "$(id -u)" = 0 ]; then
@@ -35,7 +35,9 @@ if [ -f "$data/postmaster.pid" ]; then
   as_owner "$bindir/pg_ctl" -D "$data" stop -m fast >/dev/null 2>&1 || rm -f "$data/postmaster.pid"
 fi
 
-as_owner "$bindir/postgres" -D "$data" -p "$port" -k "$data" -c listen_addresses=127.0.0.1 -c fsync=on &
+# A plain command, not the function: $! must be the server itself (setpriv execs it), not a subshell that
+# would swallow the stop signal.
+"${run_as[@]}" "$bindir/postgres" -D "$data" -p "$port" -k "$data" -c listen_addresses=127.0.0.1 &
 server=$!
 # Fast shutdown whenever this script ends, normally, on a failed step or on SIGTERM/SIGINT from the AppHost.
 stop_server() { kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null; }
