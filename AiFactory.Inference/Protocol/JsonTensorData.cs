@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using AiFactory.Inference.Runtime;
 
@@ -26,13 +27,13 @@ public static class JsonTensorData
                 throw InferenceException.BadRequest($"input '{inputName}': 'data' must be an array");
             }
 
-            if (datatype == Datatypes.Fp32 && BitConverter.IsLittleEndian)
-            {
-                return DecodeFp32(inputName, ref reader, elementCount);
-            }
-
+            // FP32, by far the most common JSON tensor, goes straight into the float view of an exactly sized array,
+            // skipping the general path's per-element datatype dispatch.
+            var fp32 = datatype == Datatypes.Fp32 && BitConverter.IsLittleEndian;
+            var exact = fp32 ? new byte[checked(elementCount * sizeof(float))] : null;
+            var floats = MemoryMarshal.Cast<byte, float>(exact.AsSpan());
             var elementSize = Datatypes.ElementSize(datatype);
-            var destination = new ArrayBufferWriter<byte>(elementSize == 0 ? 256 : checked((int)(elementCount * elementSize)));
+            var destination = fp32 ? null : new ArrayBufferWriter<byte>(elementSize == 0 ? 256 : checked((int)(elementCount * elementSize)));
             long written = 0;
             var depth = 1;
             while (depth > 0 && reader.Read())
@@ -52,7 +53,10 @@ public static class JsonTensorData
                     throw InferenceException.BadRequest($"input '{inputName}': 'data' has more elements than the shape holds ({elementCount})");
                 }
 
-                if (!TryWriteElement(datatype, ref reader, destination))
+                var valid = fp32
+                    ? TryStoreFp32(ref reader, floats, (int)written)
+                    : TryWriteElement(datatype, ref reader, destination!);
+                if (!valid)
                 {
                     throw InferenceException.BadRequest($"input '{inputName}': element {written} ({Describe(ref reader)}) is not a valid {datatype} value");
                 }
@@ -65,7 +69,7 @@ public static class JsonTensorData
                 throw InferenceException.BadRequest($"input '{inputName}': 'data' has {written} elements but the shape holds {elementCount}");
             }
 
-            return destination.WrittenCount == destination.Capacity ? GetArray(destination) : destination.WrittenSpan.ToArray();
+            return exact ?? (destination!.WrittenCount == destination.Capacity ? GetArray(destination) : destination.WrittenSpan.ToArray());
         }
         catch (JsonException e)
         {
@@ -73,39 +77,16 @@ public static class JsonTensorData
         }
     }
 
-    /// <summary>
-    /// FP32, by far the most common JSON tensor, without the general path's per-element datatype dispatch:
-    /// numbers go straight into the float view of the tensor's bytes.
-    /// </summary>
-    private static byte[] DecodeFp32(string inputName, ref Utf8JsonReader reader, long elementCount)
+    private static bool TryStoreFp32(ref Utf8JsonReader item, Span<float> values, int index)
     {
-        var bytes = new byte[checked(elementCount * sizeof(float))];
-        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
-        var written = 0;
-        var depth = 1;
-        while (depth > 0 && reader.Read())
+        // Out-of-range numbers parse as infinity: refuse them rather than send infinities to the model.
+        if (item.TokenType != JsonTokenType.Number || !item.TryGetSingle(out var value) || !float.IsFinite(value))
         {
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.StartArray:
-                    depth++;
-                    continue;
-                case JsonTokenType.EndArray:
-                    depth--;
-                    continue;
-                case JsonTokenType.Number when written < values.Length && reader.TryGetSingle(out var value) && float.IsFinite(value):
-                    values[written++] = value;
-                    continue;
-            }
-
-            throw InferenceException.BadRequest(written == values.Length
-                ? $"input '{inputName}': 'data' has more elements than the shape holds ({elementCount})"
-                : $"input '{inputName}': element {written} ({Describe(ref reader)}) is not a valid FP32 value");
+            return false;
         }
 
-        return written == values.Length
-            ? bytes
-            : throw InferenceException.BadRequest($"input '{inputName}': 'data' has {written} elements but the shape holds {elementCount}");
+        values[index] = value;
+        return true;
     }
 
     /// <summary>Writes a tensor's elements as a flat JSON array.</summary>
@@ -262,7 +243,7 @@ public static class JsonTensorData
 
     /// <summary>The writer's whole buffer when it was sized exactly, saving a copy of a large tensor.</summary>
     private static byte[] GetArray(ArrayBufferWriter<byte> writer) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(writer.WrittenMemory, out var segment) && segment.Offset == 0
+        MemoryMarshal.TryGetArray(writer.WrittenMemory, out var segment) && segment.Offset == 0
         && segment.Count == segment.Array!.Length
             ? segment.Array
             : writer.WrittenSpan.ToArray();
