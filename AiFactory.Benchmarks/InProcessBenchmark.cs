@@ -10,9 +10,10 @@ public static class InProcessBenchmark
 {
     public sealed record Limits(double Ceiling, int CeilingBatch, double Unbatched, double Batch1P50Ms);
 
-    public static Limits Run(string modelPath, TimeSpan duration, Report report)
+    public static Limits Run(string modelPath, BenchmarkSettings settings, TimeSpan duration, Report report)
     {
-        var (session, provider) = new SessionFactory(NullLogger<SessionFactory>.Instance).Create(modelPath, ModelConfig.Default);
+        var (session, provider) = new SessionFactory(NullLogger<SessionFactory>.Instance)
+            .Create(modelPath, new ModelConfig { IntraOpThreads = settings.IntraOpThreads });
         using var _ = session;
         report.Provider = provider;
 

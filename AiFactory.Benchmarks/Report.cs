@@ -3,7 +3,7 @@ using System.Text;
 namespace AiFactory.Benchmarks;
 
 /// <summary>Collects the measurements and writes them as one markdown report, each figure beside its limit.</summary>
-public sealed class Report(double seconds)
+public sealed class Report(double seconds, BenchmarkSettings settings)
 {
     private readonly List<(string Setting, Measurement Result)> _inProcess = [];
     private readonly List<(string Batching, string Protocol, int Concurrency, Measurement Result, ServerBreakdown Server)> _served = [];
@@ -21,7 +21,7 @@ public sealed class Report(double seconds)
     {
         var text = new StringBuilder();
         text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {RuntimeInformation()}, " +
-                        $"provider {Provider}, {seconds} s per row after a warmup; model text-direction, input [N,3,48,192] FP32.");
+                        $"provider {Provider}, {settings}, {seconds} s per row after a warmup; model text-direction, input [N,3,48,192] FP32.");
         text.AppendLine();
         text.AppendLine("### In-process ONNX Runtime (the limits)");
         text.AppendLine();

@@ -33,13 +33,14 @@ public sealed class ServerProcess : IAsyncDisposable
     public Uri Http { get; }
     public Uri Grpc { get; }
 
-    public static async Task<ServerProcess> StartAsync(string modelPath)
+    public static async Task<ServerProcess> StartAsync(string modelPath, BenchmarkSettings settings)
     {
         var repository = Directory.CreateTempSubdirectory("aifactory-bench-").FullName;
-        Place(repository, Direct, modelPath, null);
+        Place(repository, Direct, modelPath, $$"""{ "intra_op_threads": {{settings.IntraOpThreads}} }""");
         Place(repository, Batched, modelPath, $$"""
             { "max_batch_size": 64, "dynamic_batching": { "max_queue_delay_us": {{MaxQueueDelayUs}} },
-              "inputs": [ { "name": "x", "dims": [3, 48, 192] } ], "warmup": [1, 64] }
+              "inputs": [ { "name": "x", "dims": [3, 48, 192] } ], "warmup": [1, 64],
+              "intra_op_threads": {{settings.IntraOpThreads}}, "instance_count": {{settings.Instances}} }
             """);
 
         var configuration = typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
@@ -118,14 +119,11 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private static void Place(string repository, string name, string modelPath, string? config)
+    private static void Place(string repository, string name, string modelPath, string config)
     {
         var version = Directory.CreateDirectory(Path.Combine(repository, name, "1")).FullName;
         File.Copy(modelPath, Path.Combine(version, "model.onnx"));
-        if (config is not null)
-        {
-            File.WriteAllText(Path.Combine(repository, name, "config.json"), config);
-        }
+        File.WriteAllText(Path.Combine(repository, name, "config.json"), config);
     }
 
     private static int FreePort()
