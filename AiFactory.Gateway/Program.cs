@@ -1,4 +1,5 @@
 using AiFactory.Gateway.Extensions;
+using AiFactory.Gateway.Routing;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,6 +9,6 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapReverseProxy();
+app.MapReverseProxy(proxy => proxy.Use(UpstreamErrors.WriteProtocolErrorAsync));
 
 app.Run();

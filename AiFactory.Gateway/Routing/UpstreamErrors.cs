@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace AiFactory.Gateway.Routing;
+
+/// <summary>
+/// When no inference replica answers, the client still gets the protocol's error shape (<c>{"error": ...}</c>)
+/// with a status that says what happened, instead of YARP's empty 502.
+/// </summary>
+public static class UpstreamErrors
+{
+    public static async Task WriteProtocolErrorAsync(HttpContext context, Func<Task> next)
+    {
+        await next();
+        var error = context.GetForwarderErrorFeature();
+        if (error is null || context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var (status, message) = error.Error switch
+        {
+            ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, "the inference service did not answer in time"),
+            ForwarderError.NoAvailableDestinations => (StatusCodes.Status503ServiceUnavailable, "no inference replica is available"),
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => (499, "the client closed the request"),
+            ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, "the request body could not be read"),
+            _ => (StatusCodes.Status502BadGateway, "the inference service could not be reached"),
+        };
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        using var body = new MemoryStream();
+        await using (var writer = new Utf8JsonWriter(body))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error", message);
+            writer.WriteEndObject();
+        }
+
+        await context.Response.Body.WriteAsync(body.ToArray(), context.RequestAborted);
+    }
+}

@@ -1,0 +1,53 @@
+extern alias gateway;
+
+using System.Net;
+using AiFactory.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using GatewayProgram = gateway::Program;
+
+namespace AiFactory.Tests.Gateway;
+
+/// <summary>With no inference replica to reach, clients still get the protocol's error shape and a telling status.</summary>
+public sealed class UpstreamErrorTests : IAsyncLifetime
+{
+    private WebApplicationFactory<GatewayProgram> _factory = null!;
+    private HttpClient _http = null!;
+
+    public Task InitializeAsync()
+    {
+        _factory = new WebApplicationFactory<GatewayProgram>().WithWebHostBuilder(web =>
+        {
+            // Port 1 on loopback: nothing listens there, so every forward fails to connect.
+            web.UseSetting("ReverseProxy:Clusters:inference:Destinations:inference:Address", "http://127.0.0.1:1");
+            // The clients are created lazily; these servers are never contacted by this test.
+            web.UseSetting("ConnectionStrings:cache", "127.0.0.1:1,abortConnect=false");
+            web.UseSetting("ConnectionStrings:aifactory", "Host=127.0.0.1;Port=1;Username=none;Database=none");
+        });
+        _http = _factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task An_unreachable_inference_service_is_a_502_with_an_error_body()
+    {
+        using var response = await _http.PostAsync("/v2/models/text-direction/infer", new StringContent("{}"));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("the inference service could not be reached", OipRequests.ErrorOf(await response.Content.ReadAsStringAsync()).GetString());
+    }
+
+    [Fact]
+    public async Task The_gateway_stays_live_while_inference_is_unreachable()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/alive")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health")).StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _factory.DisposeAsync();
+    }
+}
