@@ -9,6 +9,10 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapReverseProxy(proxy => proxy.Use(UpstreamErrors.WriteProtocolErrorAsync));
+app.MapReverseProxy(proxy =>
+{
+    proxy.Use(RequestBodyLimit.EnforceAsync);
+    proxy.Use(UpstreamErrors.WriteProtocolErrorAsync);
+});
 
 app.Run();

@@ -1,3 +1,5 @@
+using AiFactory.Gateway.Routing;
+
 namespace AiFactory.Gateway.Extensions;
 
 public static class GatewayServiceExtensions
@@ -9,6 +11,11 @@ public static class GatewayServiceExtensions
     /// <summary>Registers the reverse proxy to the inference replicas, and the Redis and PostgreSQL clients.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<GatewayOptions>()
+            .BindConfiguration(GatewayOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         // Destinations name services ("http://inference"); service discovery turns them into replica addresses.
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))

@@ -18,6 +18,13 @@ public static class UpstreamErrors
             return;
         }
 
+        if (IsBodyTooLarge(error.Exception))
+        {
+            await RequestBodyLimit.WriteTooLargeAsync(context,
+                context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes);
+            return;
+        }
+
         var (status, message) = error.Error switch
         {
             ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, "the inference service did not answer in time"),
@@ -26,6 +33,26 @@ public static class UpstreamErrors
             ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, "the request body could not be read"),
             _ => (StatusCodes.Status502BadGateway, "the inference service could not be reached"),
         };
+        await WriteAsync(context, status, message);
+    }
+
+    /// <summary>Kestrel's body limit surfaces inside YARP's request-body error; look through the wrapping.</summary>
+    private static bool IsBodyTooLarge(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Writes <c>{"error": message}</c> with <paramref name="status"/>.</summary>
+    public static async Task WriteAsync(HttpContext context, int status, string message)
+    {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         using var body = new MemoryStream();

@@ -8,7 +8,10 @@ using GatewayProgram = gateway::Program;
 
 namespace AiFactory.Tests.Gateway;
 
-/// <summary>With no inference replica to reach, clients still get the protocol's error shape and a telling status.</summary>
+/// <summary>
+/// Errors the gateway itself answers (no replica reachable, body too large) come in the protocol's error shape with
+/// a telling status. The gateway runs in-process here, its only replica pointing at a port nothing listens on.
+/// </summary>
 public sealed class UpstreamErrorTests : IAsyncLifetime
 {
     private WebApplicationFactory<GatewayProgram> _factory = null!;
@@ -23,6 +26,7 @@ public sealed class UpstreamErrorTests : IAsyncLifetime
             // The clients are created lazily; these servers are never contacted by this test.
             web.UseSetting("ConnectionStrings:cache", "127.0.0.1:1,abortConnect=false");
             web.UseSetting("ConnectionStrings:aifactory", "Host=127.0.0.1;Port=1;Username=none;Database=none");
+            web.UseSetting("Gateway:MaxRequestBodyBytes", "1000");
         });
         _http = _factory.CreateClient();
         return Task.CompletedTask;
@@ -36,6 +40,15 @@ public sealed class UpstreamErrorTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("the inference service could not be reached", OipRequests.ErrorOf(await response.Content.ReadAsStringAsync()).GetString());
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_a_413_before_anything_is_forwarded()
+    {
+        using var response = await _http.PostAsync("/v2/models/text-direction/infer", new StringContent(new string(' ', 1001)));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("the request body is larger than the limit of 1000 bytes", OipRequests.ErrorOf(await response.Content.ReadAsStringAsync()).GetString());
     }
 
     [Fact]
