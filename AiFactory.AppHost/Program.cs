@@ -5,6 +5,8 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 var infrastructure = builder.AddInfrastructure();
 
+// Endpoints come from the service's Kestrel configuration (appsettings.json): "http" for REST and "grpc", an
+// HTTP/2-only endpoint for inference.GRPCInferenceService (cleartext HTTP/2 cannot share a port with HTTP/1.1).
 var inference = builder.AddProject<Projects.AiFactory_Inference>("inference")
     .WithReplicas(builder.Configuration.GetValue("Inference:Replicas", 2))
     .WithEnvironment("ModelRepository__Path", ModelRepositoryPath(builder))
