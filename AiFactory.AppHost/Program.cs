@@ -25,7 +25,7 @@ builder.AddProject<Projects.AiFactory_Dashboard>("dashboard")
 
 builder.Build().Run();
 
-// Locally the repository's models/ folder; in a cluster a volume mounted at /models (see manifests/).
+// Locally the repository's models/ folder; in a cluster, a volume the deployment mounts at /models.
 static string ModelRepositoryPath(IDistributedApplicationBuilder builder) =>
     builder.ExecutionContext.IsPublishMode
         ? "/models"
