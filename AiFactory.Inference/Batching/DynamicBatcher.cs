@@ -157,7 +157,26 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         return TakeBatch(queue, oldest.Work.Signature);
     }
 
-    private int CountFitting(List<PendingRequest> queue, string signature)
+    private int CountFitting(List<PendingRequest> queue, string signature) =>
+        Fitting(queue, signature).Sum(pending => pending.Work.BatchSize);
+
+    private List<PendingRequest> TakeBatch(List<PendingRequest> queue, string signature)
+    {
+        var batch = Fitting(queue, signature).ToList();
+        foreach (var pending in batch)
+        {
+            Dequeued(pending);
+            queue.Remove(pending);
+        }
+
+        return batch;
+    }
+
+    /// <summary>
+    /// The batch the queue holds now: in arrival order, live requests with the signature that still fit in
+    /// <c>max_batch_size</c> (a request that does not fit waits for the next batch; later, smaller ones may join).
+    /// </summary>
+    private IEnumerable<PendingRequest> Fitting(List<PendingRequest> queue, string signature)
     {
         var items = 0;
         foreach (var pending in queue)
@@ -165,29 +184,9 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
             if (pending.Work.Signature == signature && !pending.Completion.Task.IsCompleted && items + pending.Work.BatchSize <= _maxBatchSize)
             {
                 items += pending.Work.BatchSize;
+                yield return pending;
             }
         }
-
-        return items;
-    }
-
-    private List<PendingRequest> TakeBatch(List<PendingRequest> queue, string signature)
-    {
-        var batch = new List<PendingRequest>();
-        var items = 0;
-        for (var i = 0; i < queue.Count; i++)
-        {
-            var pending = queue[i];
-            if (pending.Work.Signature == signature && !pending.Completion.Task.IsCompleted && items + pending.Work.BatchSize <= _maxBatchSize)
-            {
-                items += pending.Work.BatchSize;
-                batch.Add(pending);
-                Dequeued(pending);
-                queue.RemoveAt(i--);
-            }
-        }
-
-        return batch;
     }
 
     private void Drain(List<PendingRequest> queue)
