@@ -190,19 +190,11 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
         throw InferenceException.Unavailable($"model '{name}' is being replaced; try again");
     }
 
-    private static TensorSpec FindInput(LoadedModel model, string? name)
-    {
-        foreach (var spec in model.Inputs)
-        {
-            if (spec.Name == name)
-            {
-                return spec;
-            }
-        }
-
-        throw InferenceException.BadRequest(
-            $"unknown input '{name}'; model '{model.Name}' takes {string.Join(", ", model.Inputs.Select(i => i.Name))}");
-    }
+    private static TensorSpec FindInput(LoadedModel model, string? name) =>
+        name is not null && IndexOf(model.Inputs, name) is var index and >= 0
+            ? model.Inputs[index]
+            : throw InferenceException.BadRequest(
+                $"unknown input '{name}'; model '{model.Name}' takes {string.Join(", ", model.Inputs.Select(i => i.Name))}");
 
     private static int IndexOf(IReadOnlyList<TensorSpec> specs, string name)
     {
