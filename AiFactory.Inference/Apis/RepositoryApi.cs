@@ -22,18 +22,14 @@ public static class RepositoryApi
         string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
     {
         var error = await loader.LoadAsync(model, cancellationToken);
-        return error is null
-            ? TypedResults.Ok()
-            : TypedResults.Json(new ErrorResponse(error), statusCode: error.Contains("not in the repository")
-                ? StatusCodes.Status404NotFound
-                : StatusCodes.Status400BadRequest);
+        return error is null ? TypedResults.Ok() : ModelsApi.Error(error);
     }
 
     private static async Task<Results<Ok, JsonHttpResult<ErrorResponse>>> UnloadAsync(
         string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
     {
         var error = await loader.UnloadAsync(model, cancellationToken);
-        return error is null ? TypedResults.Ok() : TypedResults.Json(new ErrorResponse(error), statusCode: StatusCodes.Status404NotFound);
+        return error is null ? TypedResults.Ok() : ModelsApi.Error(error);
     }
 
     private static async Task<Results<Ok<List<RepositoryIndexEntry>>, JsonHttpResult<ErrorResponse>>> GetIndexAsync(

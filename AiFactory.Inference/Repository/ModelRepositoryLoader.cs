@@ -1,3 +1,4 @@
+using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Runtime;
 using AiFactory.Inference.Telemetry;
 using Microsoft.Extensions.Options;
@@ -45,12 +46,15 @@ public sealed class ModelRepositoryLoader(
         }
     }
 
-    /// <summary>Loads (or reloads) a model now, even one unloaded before. Returns an error message, or null.</summary>
-    public async Task<string?> LoadAsync(string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads (or reloads) a model now, even one unloaded before. Returns null, or the refusal with its status:
+    /// 404 for a model not in the folder, 400 for one that does not load.
+    /// </summary>
+    public async Task<InferenceException?> LoadAsync(string name, CancellationToken cancellationToken)
     {
         if (!IsModelName(name) || !Directory.Exists(Path.Combine(RootPath, name)))
         {
-            return $"model '{name}' is not in the repository";
+            return InferenceException.NotFound($"model '{name}' is not in the repository");
         }
 
         await _sync.WaitAsync(cancellationToken);
@@ -60,9 +64,9 @@ public sealed class ModelRepositoryLoader(
             SyncModel(name);
             var entries = repository.EntriesOf(name);
             return entries.Count == 0
-                ? $"model '{name}' has no version folder with a {ModelFileName}"
+                ? InferenceException.BadRequest($"model '{name}' has no version folder with a {ModelFileName}")
                 : entries.FirstOrDefault(entry => !entry.IsReady) is { } failed
-                    ? $"failed to load '{name}' version {failed.Version}: {failed.Reason}"
+                    ? InferenceException.BadRequest($"failed to load '{name}' version {failed.Version}: {failed.Reason}")
                     : null;
         }
         finally
@@ -71,8 +75,8 @@ public sealed class ModelRepositoryLoader(
         }
     }
 
-    /// <summary>Unloads every version of a model; polling leaves it unloaded until it is loaded again.</summary>
-    public async Task<string?> UnloadAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Unloads every version of a model; polling leaves it unloaded until it is loaded again. 404 for an unknown model.</summary>
+    public async Task<InferenceException?> UnloadAsync(string name, CancellationToken cancellationToken)
     {
         await _sync.WaitAsync(cancellationToken);
         try
@@ -80,7 +84,7 @@ public sealed class ModelRepositoryLoader(
             var entries = repository.EntriesOf(name);
             if (entries.Count == 0)
             {
-                return $"unknown model '{name}'";
+                return InferenceException.NotFound($"unknown model '{name}'");
             }
 
             _unloaded.Add(name);
