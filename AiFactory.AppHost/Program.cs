@@ -3,6 +3,11 @@ using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// The first admin key, so the first real keys can be created through the admin API. Generated once and kept in the
+// AppHost's user secrets unless given (Parameters:gateway-admin-key; scripts/start.sh keeps one in .data/admin-key).
+var adminKey = builder.AddParameter("gateway-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false },
+    secret: true, persist: true);
+
 var infrastructure = builder.AddInfrastructure();
 
 // Endpoints come from the service's Kestrel configuration (appsettings.json): "http" for REST and "grpc", an
@@ -16,11 +21,13 @@ var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithReference(inference).WaitFor(inference)
     .WithConnection(infrastructure.Cache)
     .WithConnection(infrastructure.Database)
+    .WithEnvironment("Gateway__ApiKeys__BootstrapAdminKey", adminKey)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.AiFactory_Dashboard>("dashboard")
     .WithReference(gateway).WaitFor(gateway)
+    .WithEnvironment("Gateway__ApiKey", adminKey)
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

@@ -1,5 +1,4 @@
 using AiFactory.Gateway.Extensions;
-using AiFactory.Gateway.Routing;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,11 +7,11 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseAuthentication();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
-app.MapReverseProxy(proxy =>
-{
-    proxy.Use(RequestBodyLimit.EnforceAsync);
-    proxy.Use(UpstreamErrors.WriteProtocolErrorAsync);
-});
+app.MapAdminApi();
+app.MapInferenceProxy();
 
 app.Run();

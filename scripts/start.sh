@@ -10,4 +10,11 @@ cd "$root"
 
 bash scripts/install-prerequisites.sh
 bash scripts/fetch-models.sh
-exec dotnet run --project AiFactory.AppHost --launch-profile http "$@"
+
+# The gateway's bootstrap admin key: made once, kept in .data/admin-key (git-ignored) so curl commands can read it.
+mkdir -p .data
+if [[ ! -s .data/admin-key ]]; then
+  (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > .data/admin-key)
+fi
+echo "Gateway admin key: .data/admin-key (send it as 'Authorization: Bearer \$(cat .data/admin-key)')"
+exec dotnet run --project AiFactory.AppHost --launch-profile http -- "--Parameters:gateway-admin-key=$(cat .data/admin-key)" "$@"

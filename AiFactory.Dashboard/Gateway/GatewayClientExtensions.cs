@@ -12,7 +12,11 @@ public static class GatewayClientExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddHttpClient<GatewayClient>((services, http) =>
-            http.BaseAddress = services.GetRequiredService<IOptions<GatewayOptions>>().Value.BaseAddress);
+        {
+            var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            http.BaseAddress = options.BaseAddress;
+            http.DefaultRequestHeaders.Authorization = new("Bearer", options.ApiKey);
+        });
         return builder;
     }
 }

@@ -9,4 +9,8 @@ public sealed class GatewayOptions
 
     [Required]
     public Uri BaseAddress { get; set; } = new("http://gateway");
+
+    /// <summary>The key the dashboard presents: an admin key (the AppHost gives it the bootstrap admin key).</summary>
+    [Required]
+    public string ApiKey { get; set; } = "";
 }

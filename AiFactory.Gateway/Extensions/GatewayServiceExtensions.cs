@@ -1,4 +1,13 @@
+using System.Text.Json;
+using AiFactory.Gateway.Authentication;
+using AiFactory.Gateway.Caching;
+using AiFactory.Gateway.Database;
+using AiFactory.Gateway.Metering;
+using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
+using AiFactory.Gateway.Telemetry;
+using Microsoft.AspNetCore.Authentication;
+using StackExchange.Redis;
 
 namespace AiFactory.Gateway.Extensions;
 
@@ -8,24 +17,64 @@ public static class GatewayServiceExtensions
     public const string CacheConnectionName = "cache";
     public const string DatabaseConnectionName = "aifactory";
 
-    /// <summary>Registers the reverse proxy to the inference replicas, and the Redis and PostgreSQL clients.</summary>
+    /// <summary>
+    /// Registers the reverse proxy to the inference replicas, API-key authentication, rate limits, the response
+    /// cache, usage metering, the admin API's services and the Redis and PostgreSQL clients.
+    /// </summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<GatewayOptions>()
-            .BindConfiguration(GatewayOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        var services = builder.Services;
+        services.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName)
+            .AddValidatedOptions<ApiKeyOptions>(ApiKeyOptions.SectionName)
+            .AddValidatedOptions<RateLimitOptions>(RateLimitOptions.SectionName)
+            .AddValidatedOptions<ResponseCacheOptions>(ResponseCacheOptions.SectionName)
+            .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<GatewayMetrics>().AddSingleton<RedisFailureReporter>();
 
         // Destinations name services ("http://inference"); service discovery turns them into replica addresses.
-        builder.Services.AddReverseProxy()
+        services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddServiceDiscoveryDestinationResolver();
 
         // Redis and PostgreSQL stay out of the gateway's readiness: a dead cache or a slow database must not take
-        // every gateway replica out of the load balancer, since inference keeps working without them.
-        builder.AddRedisClient(CacheConnectionName, settings => settings.DisableHealthChecks = true);
+        // every gateway replica out of the load balancer, since inference keeps working without them. While Redis is
+        // down its calls must fail at once (not queue until a timeout), so each request goes on without it.
+        builder.AddRedisClient(CacheConnectionName, settings => settings.DisableHealthChecks = true, options =>
+        {
+            options.AbortOnConnectFail = false;
+            options.BacklogPolicy = BacklogPolicy.FailFast;
+            options.ConnectTimeout = 2000;
+            options.AsyncTimeout = 1000;
+        });
         builder.AddNpgsqlDataSource(DatabaseConnectionName, settings => settings.DisableHealthChecks = true);
+        services.AddSingleton<SchemaMigrator>().AddHostedService<SchemaMigrationService>();
 
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        var authorization = services.AddAuthorizationBuilder();
+        foreach (var scope in ApiKeyScopes.All)
+        {
+            authorization.AddPolicy(scope, policy => policy.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope));
+        }
+
+        services.AddSingleton<ApiKeyStore>().AddSingleton<ApiKeyValidator>().AddHostedService<RevocationWatcher>();
+        services.AddSingleton<RedisRateLimiter>().AddSingleton<KeyConcurrencyLimiter>();
+        services.AddSingleton<ResponseCache>();
+        services.AddHttpClient<ModelVersionResolver>(ModelVersionResolver.ClientName, http => http.BaseAddress = new Uri("http://inference"));
+        services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>()
+            .AddSingleton<UsageFlushService>().AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
+        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<RateLimitStep>().AddSingleton<ResponseCacheStep>();
+
+        // The admin API speaks the protocol's snake_case.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        services.AddOpenApi();
         return builder;
+    }
+
+    private static IServiceCollection AddValidatedOptions<TOptions>(this IServiceCollection services, string section) where TOptions : class
+    {
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        return services;
     }
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using AiFactory.Gateway.Errors;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace AiFactory.Gateway.Routing;
@@ -50,19 +50,7 @@ public static class UpstreamErrors
         return false;
     }
 
-    /// <summary>Writes <c>{"error": message}</c> with <paramref name="status"/>.</summary>
-    public static async Task WriteAsync(HttpContext context, int status, string message)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        using var body = new MemoryStream();
-        await using (var writer = new Utf8JsonWriter(body))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("error", message);
-            writer.WriteEndObject();
-        }
-
-        await context.Response.Body.WriteAsync(body.ToArray(), context.RequestAborted);
-    }
+    /// <summary>Writes <c>{"error": message}</c> with <paramref name="status"/> (gRPC status for gRPC calls).</summary>
+    public static Task WriteAsync(HttpContext context, int status, string message) =>
+        GatewayErrors.WriteAsync(context, status, message);
 }

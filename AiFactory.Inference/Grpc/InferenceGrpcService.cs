@@ -46,6 +46,7 @@ public sealed class InferenceGrpcService(InferenceService inference, ModelReposi
     {
         var (model, outputs) = await inference.InferAsync(request.ModelName, NullIfEmpty(request.ModelVersion),
             served => Prepare(served, request), context.CancellationToken);
+        context.GetHttpContext().Response.Headers[InferenceHttpResult.ModelVersionHeader] = model.Version;
         var response = new ModelInferResponse { ModelName = model.Name, ModelVersion = model.Version, Id = request.Id };
         foreach (var output in outputs)
         {

@@ -11,6 +11,12 @@ namespace AiFactory.Inference.Protocol;
 public sealed class InferenceHttpResult(
     LoadedModel model, string? id, Dictionary<string, JsonElement>? parameters, IReadOnlyList<Tensor> outputs, bool[] binary) : IResult
 {
+    /// <summary>
+    /// The version that answered, on every inference response (REST and gRPC), so the gateway can meter and cache by
+    /// version without parsing bodies.
+    /// </summary>
+    public const string ModelVersionHeader = "x-aifactory-model-version";
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var json = new ArrayBufferWriter<byte>(16 * 1024);
@@ -20,6 +26,7 @@ public sealed class InferenceHttpResult(
         }
 
         var response = httpContext.Response;
+        response.Headers[ModelVersionHeader] = model.Version;
         var binaryLength = outputs.Where((_, i) => binary[i]).Sum(output => (long)output.Data.Length);
         response.ContentLength = json.WrittenCount + binaryLength;
         if (binaryLength == 0 && !binary.Any(b => b))

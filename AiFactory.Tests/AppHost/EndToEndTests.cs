@@ -22,7 +22,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     {
         long[] shape = [3, 3, 48, 192];
         var image = SampleModels.RandomImage(seed: 7, 3, 3, 48, 192);
-        using var gateway = fixture.CreateHttpClient("gateway");
+        using var gateway = fixture.CreateGatewayClient();
 
         var request = new JsonObject
         {
@@ -83,7 +83,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     [Fact]
     public async Task Gateway_reports_every_sample_model_ready_and_the_dashboard_shows_them()
     {
-        using var gateway = fixture.CreateHttpClient("gateway");
+        using var gateway = fixture.CreateGatewayClient();
         using var index = await gateway.PostAsync("/v2/repository/index", content: null).WaitAsync(RequestTimeout);
         Assert.Equal(HttpStatusCode.OK, index.StatusCode);
         var models = JsonNode.Parse(await index.Content.ReadAsStringAsync())!.AsArray();
@@ -120,7 +120,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     [Fact]
     public async Task Unknown_model_through_the_gateway_is_a_404_in_the_protocol_error_shape()
     {
-        using var gateway = fixture.CreateHttpClient("gateway");
+        using var gateway = fixture.CreateGatewayClient();
         using var response = await gateway.PostAsync("/v2/models/no-such-model/infer", new StringContent("{}")).WaitAsync(RequestTimeout);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

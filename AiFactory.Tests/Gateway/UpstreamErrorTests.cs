@@ -1,41 +1,35 @@
-extern alias gateway;
-
 using System.Net;
 using AiFactory.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using GatewayProgram = gateway::Program;
 
 namespace AiFactory.Tests.Gateway;
 
 /// <summary>
 /// Errors the gateway itself answers (no replica reachable, body too large) come in the protocol's error shape with
-/// a telling status. The gateway runs in-process here, its only replica pointing at a port nothing listens on.
+/// a telling status. A second gateway replica runs in-process on the AppHost's Redis and PostgreSQL, its only
+/// inference destination a port nothing listens on.
 /// </summary>
-public sealed class UpstreamErrorTests : IAsyncLifetime
+[Collection(AppHostCollection.Name)]
+public sealed class UpstreamErrorTests(AppHostFixture fixture) : IAsyncLifetime
 {
-    private WebApplicationFactory<GatewayProgram> _factory = null!;
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private GatewayInstance _gateway = null!;
     private HttpClient _http = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
-        _factory = new WebApplicationFactory<GatewayProgram>().WithWebHostBuilder(web =>
+        _gateway = await GatewayInstance.StartAsync(fixture, new Dictionary<string, string?>
         {
             // Port 1 on loopback: nothing listens there, so every forward fails to connect.
-            web.UseSetting("ReverseProxy:Clusters:inference:Destinations:inference:Address", "http://127.0.0.1:1");
-            // The clients are created lazily; these servers are never contacted by this test.
-            web.UseSetting("ConnectionStrings:cache", "127.0.0.1:1,abortConnect=false");
-            web.UseSetting("ConnectionStrings:aifactory", "Host=127.0.0.1;Port=1;Username=none;Database=none");
-            web.UseSetting("Gateway:MaxRequestBodyBytes", "1000");
+            ["ReverseProxy:Clusters:inference:Destinations:inference:Address"] = "http://127.0.0.1:1",
+            ["Gateway:MaxRequestBodyBytes"] = "1000",
         });
-        _http = _factory.CreateClient();
-        return Task.CompletedTask;
+        _http = _gateway.CreateClient(fixture.AdminKey);
     }
 
     [Fact]
     public async Task An_unreachable_inference_service_is_a_502_with_an_error_body()
     {
-        using var response = await _http.PostAsync("/v2/models/text-direction/infer", new StringContent("{}"));
+        using var response = await _http.PostAsync("/v2/models/text-direction/infer", new StringContent("{}")).WaitAsync(Timeout);
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
@@ -45,7 +39,7 @@ public sealed class UpstreamErrorTests : IAsyncLifetime
     [Fact]
     public async Task A_body_over_the_limit_is_a_413_before_anything_is_forwarded()
     {
-        using var response = await _http.PostAsync("/v2/models/text-direction/infer", new StringContent(new string(' ', 1001)));
+        using var response = await _http.PostAsync("/v2/models/text-direction/infer", new StringContent(new string(' ', 1001))).WaitAsync(Timeout);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("the request body is larger than the limit of 1000 bytes", OipRequests.ErrorOf(await response.Content.ReadAsStringAsync()).GetString());
@@ -54,13 +48,13 @@ public sealed class UpstreamErrorTests : IAsyncLifetime
     [Fact]
     public async Task The_gateway_stays_live_while_inference_is_unreachable()
     {
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/alive")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/alive").WaitAsync(Timeout)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health").WaitAsync(Timeout)).StatusCode);
     }
 
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _factory.DisposeAsync();
+        await _gateway.DisposeAsync();
     }
 }

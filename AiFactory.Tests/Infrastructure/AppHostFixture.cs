@@ -1,4 +1,7 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -7,7 +10,8 @@ namespace AiFactory.Tests.Infrastructure;
 
 /// <summary>
 /// The real AppHost, started once for the tests that share it: Redis, PostgreSQL, inference replicas, gateway
-/// and dashboard, every resource healthy before the first test runs. Data lives in a fresh temporary folder.
+/// and dashboard, every resource healthy before the first test runs. Data lives in a fresh temporary folder, and
+/// the inference replicas serve a model repository of their own (<see cref="Models"/>) that tests may change.
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
@@ -19,10 +23,20 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
+    /// <summary>The bootstrap admin key the AppHost gives the gateway (parameter <c>gateway-admin-key</c>).</summary>
+    public string AdminKey { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+
+    /// <summary>The repository the inference replicas serve: the sample models, and whatever tests add.</summary>
+    public ModelFolder Models { get; } = CreateModelRepository();
+
     public async Task InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AiFactory_AppHost>(
-            [$"--Infrastructure:DataDirectory={_dataDirectory}"]).WaitAsync(StartTimeout);
+        [
+            $"--Infrastructure:DataDirectory={_dataDirectory}",
+            $"--Parameters:gateway-admin-key={AdminKey}",
+            $"--ModelRepository:Path={Models.Path}",
+        ]).WaitAsync(StartTimeout);
         builder.Services.AddLogging(logging => logging.AddProvider(_log));
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         using var cancellation = new CancellationTokenSource(StartTimeout);
@@ -53,7 +67,61 @@ public sealed class AppHostFixture : IAsyncLifetime
         return directory.FullName;
     }
 
+    private static ModelFolder CreateModelRepository()
+    {
+        var models = new ModelFolder();
+        foreach (var sample in new[] { SampleModels.TextDirection, SampleModels.TextDetection })
+        {
+            models.WriteConfig(sample, File.ReadAllText(Path.Combine(RepositoryPaths.Models, sample, "config.json")));
+            models.AddVersion(sample, 1, sample);
+        }
+
+        return models;
+    }
+
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
+
+    /// <summary>A client of the gateway presenting <paramref name="apiKey"/> (the bootstrap admin key by default).</summary>
+    public HttpClient CreateGatewayClient(string? apiKey = null)
+    {
+        var client = App.CreateHttpClient("gateway", "http");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey ?? AdminKey);
+        return client;
+    }
+
+    /// <summary>The inference replicas' own HTTP endpoints (not through the gateway), one per replica resource.</summary>
+    public IReadOnlyList<Uri> InferenceReplicas() =>
+        [.. App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>()
+            .Where(resource => resource.Name.StartsWith("inference", StringComparison.Ordinal))
+            .Select(resource => App.GetEndpoint(resource.Name, "http"))];
+
+    /// <summary>Requests a model has counted (<c>inference_count</c>) over every replica and version.</summary>
+    public async Task<long> InferenceCountAsync(string model, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        foreach (var replica in InferenceReplicas())
+        {
+            using var http = new HttpClient { BaseAddress = replica };
+            var stats = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync($"/v2/models/{model}/stats", cancellationToken))!;
+            total += stats["model_stats"]!.AsArray().Sum(entry => entry!["inference_count"]!.GetValue<long>());
+        }
+
+        return total;
+    }
+
+    /// <summary>Runs a resource command (<see cref="KnownResourceCommands"/>) and waits for the resource to get there.</summary>
+    public async Task StopResourceAsync(string resource, CancellationToken cancellationToken)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, cancellationToken);
+        Assert.True(result.Success, $"stopping {resource}: {result.Message}");
+    }
+
+    public async Task StartResourceAsync(string resource, CancellationToken cancellationToken)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cancellationToken);
+        Assert.True(result.Success, $"starting {resource}: {result.Message}");
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+    }
 
     public async Task DisposeAsync()
     {
@@ -63,6 +131,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             await App.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
         }
 
+        Models.Dispose();
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);

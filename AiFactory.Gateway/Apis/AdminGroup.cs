@@ -1,0 +1,30 @@
+using AiFactory.Gateway.Authentication;
+using AiFactory.Gateway.Errors;
+using Npgsql;
+
+namespace AiFactory.Gateway.Apis;
+
+public static class AdminGroup
+{
+    /// <summary>
+    /// A group of admin endpoints: admin scope required, and a database that cannot be reached answered as 503
+    /// in the protocol's error shape rather than a 500.
+    /// </summary>
+    public static RouteGroupBuilder MapAdminGroup(this IEndpointRouteBuilder app, string prefix)
+    {
+        var group = app.MapGroup(prefix).RequireAuthorization(ApiKeyScopes.Admin);
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                await GatewayErrors.WriteAsync(context.HttpContext, StatusCodes.Status503ServiceUnavailable, "the database is unavailable: " + e.Message);
+                return Results.Empty;
+            }
+        });
+        return group;
+    }
+}

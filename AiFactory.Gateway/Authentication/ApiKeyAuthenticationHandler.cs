@@ -1,0 +1,77 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using AiFactory.Gateway.Errors;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace AiFactory.Gateway.Authentication;
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c> or <c>x-api-key: &lt;key&gt;</c>, and answers 401/403/503
+/// in the protocol's error shape, naming what is wrong.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyValidator validator)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string ApiKeyHeader = "x-api-key";
+    public const string ScopeClaim = "scope";
+
+    private KeyCheck? _failure;
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = PresentedKey(Request);
+        if (presented is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var (check, key) = await validator.CheckAsync(presented, Context.RequestAborted);
+        if (key is null)
+        {
+            _failure = check;
+            return AuthenticateResult.Fail(check.ToString());
+        }
+
+        Context.SetApiKey(key);
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, key.Id), new Claim(ClaimTypes.Name, key.Name), .. key.Scopes.Select(scope => new Claim(ScopeClaim, scope))],
+            SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Bearer";
+        var (status, message) = _failure switch
+        {
+            KeyCheck.Revoked => (StatusCodes.Status401Unauthorized, "the API key has been revoked"),
+            KeyCheck.Unknown => (StatusCodes.Status401Unauthorized, "the API key is not valid"),
+            KeyCheck.StoreUnavailable => (StatusCodes.Status503ServiceUnavailable, "the API key cannot be checked now: the key store is unavailable"),
+            _ => (StatusCodes.Status401Unauthorized, $"an API key is required: send 'Authorization: Bearer <key>' or '{ApiKeyHeader}: <key>'"),
+        };
+        return GatewayErrors.WriteAsync(Context, status, message);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        // Each policy is named after the scope it requires (see ApiKeyScopes).
+        var scope = Context.GetEndpoint()?.Metadata.GetMetadata<IAuthorizeData>()?.Policy ?? "required";
+        return GatewayErrors.WriteAsync(Context, StatusCodes.Status403Forbidden, $"the API key does not have the '{scope}' scope");
+    }
+
+    private static string? PresentedKey(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+
+        var header = request.Headers[ApiKeyHeader].ToString();
+        return header.Length > 0 ? header.Trim() : null;
+    }
+}

@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AiFactory.Gateway.Authentication;
+
+public sealed class ApiKeyOptions
+{
+    public const string SectionName = "Gateway:ApiKeys";
+
+    /// <summary>
+    /// A key with both scopes that exists only in configuration (the AppHost's secret parameter
+    /// <c>gateway-admin-key</c>), so the first real keys can be created. Empty: none.
+    /// </summary>
+    public string? BootstrapAdminKey { get; set; }
+
+    /// <summary>How long a gateway trusts a key it looked up before reading it again.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan CacheDuration { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often each gateway asks PostgreSQL for revocations; bounds how long a revoked key still works.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:10")]
+    public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+}

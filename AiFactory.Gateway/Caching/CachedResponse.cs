@@ -1,0 +1,43 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace AiFactory.Gateway.Caching;
+
+/// <summary>
+/// An inference answer as the cache keeps it: what a client needs to receive the same bytes again. Stored as one
+/// Redis string: <c>[status:int32][n:int32][n × (name, value)][body]</c>, strings length-prefixed UTF-8.
+/// </summary>
+public sealed record CachedResponse(int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, ReadOnlyMemory<byte> Body)
+{
+    public byte[] Serialize()
+    {
+        using var stream = new MemoryStream(Body.Length + 256);
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Status);
+            writer.Write(Headers.Count);
+            foreach (var (name, value) in Headers)
+            {
+                writer.Write(name);
+                writer.Write(value);
+            }
+        }
+
+        stream.Write(Body.Span);
+        return stream.ToArray();
+    }
+
+    public static CachedResponse Deserialize(byte[] entry)
+    {
+        using var reader = new BinaryReader(new MemoryStream(entry), Encoding.UTF8);
+        var status = reader.ReadInt32();
+        var headers = new KeyValuePair<string, string>[reader.ReadInt32()];
+        for (var i = 0; i < headers.Length; i++)
+        {
+            headers[i] = new(reader.ReadString(), reader.ReadString());
+        }
+
+        var position = (int)reader.BaseStream.Position;
+        return new CachedResponse(status, headers, entry.AsMemory(position));
+    }
+}

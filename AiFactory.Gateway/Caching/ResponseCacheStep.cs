@@ -1,0 +1,144 @@
+using AiFactory.Gateway.Errors;
+using AiFactory.Gateway.Metering;
+using AiFactory.Gateway.Routing;
+using AiFactory.Gateway.Telemetry;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace AiFactory.Gateway.Caching;
+
+/// <summary>
+/// Answers a repeated inference request from Redis (<c>x-aifactory-cache: hit</c>) and keeps successful answers
+/// (<c>miss</c>). <c>Cache-Control: no-cache</c> skips the cache both ways. A cache failure never fails a request:
+/// the request is forwarded as if the cache were off.
+/// </summary>
+public sealed class ResponseCacheStep(
+    ResponseCache cache,
+    ModelVersionResolver resolver,
+    IOptions<ResponseCacheOptions> options,
+    GatewayMetrics metrics,
+    RedisFailureReporter redisFailures,
+    ILogger<ResponseCacheStep> logger) : IProxyStep
+{
+    public const string CacheHeader = "x-aifactory-cache";
+    private const string InferenceHeaderLength = "Inference-Header-Content-Length";
+    private static readonly string[] KeptHeaders = ["Content-Type", InferenceHeaderLength, MeteringStep.ModelVersionHeader];
+
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        var settings = options.Value;
+        var request = context.Request;
+        if (!settings.Enabled || GatewayErrors.IsGrpc(request) || !ModelPath.IsInfer(request, out var model, out var version)
+            || request.ContentLength is not { } length || length > settings.MaxRequestBytes || OptsOut(request))
+        {
+            await next();
+            return;
+        }
+
+        // The whole body is needed for its hash; it is then forwarded from memory.
+        var body = new byte[length];
+        await request.Body.ReadExactlyAsync(body, context.RequestAborted);
+        request.Body = new MemoryStream(body, writable: false);
+
+        version ??= await ResolveVersionAsync(model, context.RequestAborted);
+        if (version is null)
+        {
+            await next();
+            return;
+        }
+
+        var headerLength = request.Headers[InferenceHeaderLength].ToString();
+        var key = ResponseCache.KeyOf(model, version, headerLength, body);
+        CachedResponse? hit;
+        try
+        {
+            hit = await cache.GetAsync(key);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            redisFailures.Report("cache lookup", e, "Requests are forwarded uncached");
+            metrics.CacheLookup("error");
+            await next();
+            return;
+        }
+
+        metrics.CacheLookup(hit is null ? "miss" : "hit");
+        if (hit is not null)
+        {
+            await WriteAsync(context, hit);
+            return;
+        }
+
+        context.Response.Headers[CacheHeader] = "miss";
+        var original = context.Response.Body;
+        var capture = new CapturingStream(original, settings.MaxEntryBytes);
+        context.Response.Body = capture;
+        try
+        {
+            await next();
+        }
+        finally
+        {
+            context.Response.Body = original;
+        }
+
+        if (context.Response.StatusCode == StatusCodes.Status200OK && context.GetForwarderErrorFeature() is null
+            && capture.Captured is { } captured)
+        {
+            // The answer is the version that served it: store it there, whatever the lookup assumed.
+            var served = context.Response.Headers[MeteringStep.ModelVersionHeader].ToString();
+            var storeKey = served.Length > 0 && served != version ? ResponseCache.KeyOf(model, served, headerLength, body) : key;
+            var entry = new CachedResponse(StatusCodes.Status200OK, KeptHeadersOf(context.Response), captured.ToArray());
+            await context.Response.CompleteAsync();
+            await StoreAsync(storeKey, entry, settings.TimeToLive);
+        }
+    }
+
+    private static bool OptsOut(HttpRequest request) =>
+        request.Headers.CacheControl.ToString().Contains("no-cache", StringComparison.OrdinalIgnoreCase);
+
+    private async Task<string?> ResolveVersionAsync(string model, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await resolver.ResolveAsync(model, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutException or System.Text.Json.JsonException
+                                  || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Forwarding will meet the same trouble and report it; the cache just stays out of the way.
+            logger.LogDebug(e, "Could not resolve the version of {Model}; not caching", model);
+            return null;
+        }
+    }
+
+    private async Task StoreAsync(string key, CachedResponse entry, TimeSpan timeToLive)
+    {
+        try
+        {
+            await cache.SetAsync(key, entry, timeToLive);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            redisFailures.Report("cache store", e, "Answers are not cached");
+        }
+    }
+
+    private static List<KeyValuePair<string, string>> KeptHeadersOf(HttpResponse response) =>
+        [.. KeptHeaders.Where(name => response.Headers.ContainsKey(name)).Select(name => KeyValuePair.Create(name, response.Headers[name].ToString()))];
+
+    private static async Task WriteAsync(HttpContext context, CachedResponse hit)
+    {
+        var response = context.Response;
+        response.StatusCode = hit.Status;
+        foreach (var (name, value) in hit.Headers)
+        {
+            response.Headers[name] = value;
+        }
+
+        response.Headers[CacheHeader] = "hit";
+        response.ContentLength = hit.Body.Length;
+        await response.Body.WriteAsync(hit.Body, context.RequestAborted);
+    }
+}

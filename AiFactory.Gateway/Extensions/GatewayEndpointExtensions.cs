@@ -1,0 +1,45 @@
+using AiFactory.Gateway.Apis;
+using AiFactory.Gateway.Authentication;
+using AiFactory.Gateway.Caching;
+using AiFactory.Gateway.Metering;
+using AiFactory.Gateway.RateLimiting;
+using AiFactory.Gateway.Routing;
+using Scalar.AspNetCore;
+
+namespace AiFactory.Gateway.Extensions;
+
+public static class GatewayEndpointExtensions
+{
+    /// <summary>
+    /// The OIP routes to inference, each request passing, in order: metering (sees every outcome below), the body
+    /// limit, the key's model allow-list, rate and concurrency limits, the response cache, and forwarding.
+    /// Authentication and scopes are checked before, by the routes' authorization policies.
+    /// </summary>
+    public static WebApplication MapInferenceProxy(this WebApplication app)
+    {
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseStep<MeteringStep>();
+            proxy.Use(RequestBodyLimit.EnforceAsync);
+            proxy.UseStep<ModelAccessStep>();
+            proxy.UseStep<RateLimitStep>();
+            proxy.UseStep<ResponseCacheStep>();
+            proxy.Use(UpstreamErrors.WriteProtocolErrorAsync);
+        });
+        return app;
+    }
+
+    /// <summary>The admin API, and in Development its OpenAPI document and an interactive reference (Scalar).</summary>
+    public static WebApplication MapAdminApi(this WebApplication app)
+    {
+        app.MapApiKeysApi();
+        app.MapUsageApi();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapOpenApi();
+            app.MapScalarApiReference();
+        }
+
+        return app;
+    }
+}

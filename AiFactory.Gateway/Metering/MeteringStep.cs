@@ -1,0 +1,35 @@
+using AiFactory.Gateway.Authentication;
+using AiFactory.Gateway.Routing;
+using AiFactory.Gateway.Telemetry;
+
+namespace AiFactory.Gateway.Metering;
+
+/// <summary>
+/// The first step after authentication, so it sees every outcome below it (413, 429, cache hits, upstream errors):
+/// counts each request in the usage meter (keyed requests) and the requests metric (all).
+/// </summary>
+public sealed class MeteringStep(UsageMeter meter, GatewayMetrics metrics) : IProxyStep
+{
+    /// <summary>Set by inference on every inference response: the version that answered.</summary>
+    public const string ModelVersionHeader = "x-aifactory-model-version";
+
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        try
+        {
+            await next();
+        }
+        finally
+        {
+            var status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
+            var key = context.GetApiKey();
+            metrics.Request(context.RouteId(), status, key?.Id);
+            if (key is not null)
+            {
+                ModelPath.TryParse(context.Request.Path, out var model, out var pathVersion, out _);
+                var version = context.Response.Headers[ModelVersionHeader].ToString() is { Length: > 0 } served ? served : pathVersion ?? "";
+                meter.Record(key.Id, model, version, status);
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using AiFactory.Tests.Infrastructure;
+
+namespace AiFactory.Tests.Gateway;
+
+/// <summary>Who gets through the gateway: the auth matrix, scopes, allow-lists, and revocation across replicas.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class ApiKeyTests(AppHostFixture fixture)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private const string Metadata = $"/v2/models/{SampleModels.TextDirection}";
+
+    public static TheoryData<string, string, HttpStatusCode, string> Matrix => new()
+    {
+        { "none", Metadata, HttpStatusCode.Unauthorized, "an API key is required: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'" },
+        { "malformed", Metadata, HttpStatusCode.Unauthorized, "the API key is not valid" },
+        { "unknown", Metadata, HttpStatusCode.Unauthorized, "the API key is not valid" },
+        { "wrong-secret", Metadata, HttpStatusCode.Unauthorized, "the API key is not valid" },
+        { "revoked", Metadata, HttpStatusCode.Unauthorized, "the API key has been revoked" },
+        { "admin-only", Metadata, HttpStatusCode.Forbidden, "the API key does not have the 'infer' scope" },
+        { "infer", "/api/admin/keys", HttpStatusCode.Forbidden, "the API key does not have the 'admin' scope" },
+        { "infer", $"/v2/repository/models/{SampleModels.TextDirection}/unload", HttpStatusCode.Forbidden, "the API key does not have the 'admin' scope" },
+        { "infer", $"/v2/models/{SampleModels.TextDetection}", HttpStatusCode.Forbidden, $"the API key may not use model '{SampleModels.TextDetection}'" },
+        { "infer", Metadata, HttpStatusCode.OK, "" },
+        { "infer-header", Metadata, HttpStatusCode.OK, "" },
+        { "none", "/v2/health/ready", HttpStatusCode.OK, "" },
+        { "none", "/v2/health/live", HttpStatusCode.OK, "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public async Task Each_kind_of_caller_gets_its_status_and_a_message_naming_the_problem(string caller, string path, HttpStatusCode status, string error)
+    {
+        using var client = fixture.CreateHttpClient("gateway"); // no key: the test presents its own
+        using var request = new HttpRequestMessage(path.Contains("/unload") ? HttpMethod.Post : HttpMethod.Get, path);
+        await PresentAsync(caller, request);
+
+        using var response = await client.SendAsync(request).WaitAsync(Timeout);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"{caller} {path}: {(int)response.StatusCode} {body}");
+        if (error.Length > 0)
+        {
+            Assert.Equal(error, OipRequests.ErrorOf(body).GetString());
+        }
+
+        if (status == HttpStatusCode.Unauthorized)
+        {
+            Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task A_key_revoked_on_one_gateway_replica_is_refused_by_the_other_within_a_second()
+    {
+        using var admin = fixture.CreateGatewayClient();
+        var (id, key) = await admin.CreateKeyAsync("revocation", ["infer"]);
+        await using var other = await GatewayInstance.StartAsync(fixture);
+        using var client = other.CreateClient(key);
+        // The other replica has checked the key and remembers it as valid.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Metadata).WaitAsync(Timeout)).StatusCode);
+
+        await admin.RevokeKeyAsync(id);
+        var revoked = Stopwatch.StartNew();
+        HttpStatusCode status;
+        do
+        {
+            using var response = await client.GetAsync(Metadata).WaitAsync(Timeout);
+            status = response.StatusCode;
+        }
+        while (status == HttpStatusCode.OK && revoked.Elapsed < TimeSpan.FromSeconds(5));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.True(revoked.Elapsed <= TimeSpan.FromSeconds(1), $"the other replica refused the revoked key after {revoked.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task The_plaintext_is_returned_once_and_listed_keys_carry_no_secret()
+    {
+        using var admin = fixture.CreateGatewayClient();
+        var (id, key) = await admin.CreateKeyAsync("listing", ["infer"], models: [SampleModels.TextDirection], requestsPerSecond: 5, burst: 10);
+
+        var listed = await admin.GetStringAsync("/api/admin/keys").WaitAsync(Timeout);
+
+        Assert.Contains($"\"id\":\"{id}\"", listed);
+        Assert.DoesNotContain(key, listed);
+        Assert.DoesNotContain(key[(key.LastIndexOf('_') + 1)..], listed);
+        Assert.DoesNotContain("hash", listed);
+        Assert.StartsWith("afk_", key);
+    }
+
+    private async Task PresentAsync(string caller, HttpRequestMessage request)
+    {
+        switch (caller)
+        {
+            case "none":
+                return;
+            case "malformed":
+                request.Headers.Authorization = new("Bearer", "not-a-key");
+                return;
+            case "unknown":
+                request.Headers.Authorization = new("Bearer", "afk_0123456789abcdef_" + new string('x', 43));
+                return;
+            case "infer-header":
+                request.Headers.Add("x-api-key", await KeyAsync("infer"));
+                return;
+            default:
+                request.Headers.Authorization = new("Bearer", await KeyAsync(caller));
+                return;
+        }
+    }
+
+    // One key per kind of caller, made through the admin API as a user would.
+    private async Task<string> KeyAsync(string caller)
+    {
+        using var admin = fixture.CreateGatewayClient();
+        switch (caller)
+        {
+            case "infer" or "infer-header":
+                return (await admin.CreateKeyAsync("matrix-infer", ["infer"], models: [SampleModels.TextDirection])).Key;
+            case "admin-only":
+                return (await admin.CreateKeyAsync("matrix-admin", ["admin"])).Key;
+            case "revoked":
+                var (id, key) = await admin.CreateKeyAsync("matrix-revoked", ["infer"]);
+                await admin.RevokeKeyAsync(id);
+                return key;
+            case "wrong-secret":
+                var valid = (await admin.CreateKeyAsync("matrix-wrong-secret", ["infer"])).Key;
+                return valid[..^4] + (valid.EndsWith("AAAA") ? "BBBB" : "AAAA");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(caller), caller, null);
+        }
+    }
+}
