@@ -1,4 +1,5 @@
 using AiFactory.AppHost.Infrastructure;
+using AiFactory.AppHost.Publishing;
 using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -13,11 +14,13 @@ var infrastructure = builder.AddInfrastructure();
 // Endpoints come from the service's Kestrel configuration (appsettings.json): "http" for REST and "grpc", an
 // HTTP/2-only endpoint for inference.GRPCInferenceService (cleartext HTTP/2 cannot share a port with HTTP/1.1).
 var inference = builder.AddProject<Projects.AiFactory_Inference>("inference")
+    .WithPlainHttpWhenPublished()
     .WithReplicas(builder.Configuration.GetValue("Inference:Replicas", 2))
     .WithEnvironment("ModelRepository__Path", ModelRepositoryPath(builder))
     .WithHttpHealthCheck("/health");
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
+    .WithPlainHttpWhenPublished()
     .WithReference(inference).WaitFor(inference)
     .WithConnection(infrastructure.Cache)
     .WithConnection(infrastructure.Database)
@@ -26,6 +29,7 @@ var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.AiFactory_Dashboard>("dashboard")
+    .WithPlainHttpWhenPublished()
     .WithReference(gateway).WaitFor(gateway)
     .WithEnvironment("Gateway__ApiKey", adminKey)
     .WithHttpHealthCheck("/health");

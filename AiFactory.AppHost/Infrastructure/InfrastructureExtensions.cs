@@ -89,11 +89,12 @@ public static class InfrastructureExtensions
 
     private static AiFactoryInfrastructure AddContainers(IDistributedApplicationBuilder builder)
     {
+        // Named volumes: the default name hashes the AppHost's path, which would make manifests/ differ per clone.
         var cache = builder.AddRedis(CacheName)
-            .WithDataVolume()
+            .WithDataVolume($"{CacheName}-data")
             .WithPersistence();
         var postgres = builder.AddPostgres(PostgresName)
-            .WithDataVolume()
+            .WithDataVolume($"{PostgresName}-data")
             // The image creates the database at first start: in a cluster nothing else would.
             .WithEnvironment("POSTGRES_DB", DatabaseName);
         var database = postgres.AddDatabase(DatabaseName);

@@ -1,21 +1,19 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AiFactory.Tests.Infrastructure;
 
-namespace AiFactory.Tests.AppHost;
+namespace AiFactory.Tests.Manifests;
 
 /// <summary>
 /// The published Aspire manifest stays inside what Aspirate reads (DESIGN.md §5), and nothing of the no-container
 /// fallback leaks into it.
 /// </summary>
-public sealed partial class ManifestTests
+public sealed partial class AspireManifestTests
 {
     private static readonly HashSet<string> AspirateTypes =
         ["project.v0", "container.v0", "container.v1", "dockerfile.v0", "value.v0", "parameter.v0"];
 
-    private static readonly Lazy<Task<JsonObject>> Manifest = new(PublishAsync);
+    private static readonly Lazy<Task<JsonObject>> Manifest = new(ManifestTools.AspireManifestAsync);
 
     [Fact]
     public async Task Every_resource_has_a_type_aspirate_reads()
@@ -85,23 +83,32 @@ public sealed partial class ManifestTests
         Assert.Equal(["gateway"], external);
     }
 
-    private static async Task<JsonObject> PublishAsync()
+    [Fact]
+    public async Task Services_publish_plain_http_endpoints_only()
     {
-        var output = Path.Combine(Directory.CreateTempSubdirectory("aifactory-manifest-").FullName, "aspire-manifest.json");
-        var configuration = typeof(ManifestTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var start = new ProcessStartInfo("dotnet",
-            ["run", "--project", Path.Combine(RepositoryPaths.Root, "AiFactory.AppHost"), "--no-build", "-c", configuration, "--",
-             "--publisher", "manifest", "--output-path", output])
+        // Aspire adds a default https endpoint to projects when publishing; the AppHost drops it (nothing in the
+        // cluster serves TLS but the ingress), which also removed inference's https binding on the gRPC port.
+        var resources = (await Manifest.Value)["resources"]!.AsObject();
+        foreach (var service in new[] { "inference", "gateway", "dashboard" })
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.True(process.ExitCode == 0, $"publishing failed ({process.ExitCode}): {await stdout}{await stderr}");
-        return JsonNode.Parse(await File.ReadAllTextAsync(output))!.AsObject();
+            var bindings = resources[service]!["bindings"]!.AsObject();
+            Assert.All(bindings, binding => Assert.Equal("http", binding.Value!["scheme"]!.GetValue<string>()));
+        }
+
+        var inference = resources["inference"]!["bindings"]!.AsObject();
+        Assert.Equal(["grpc", "http"], inference.Select(b => b.Key).Order());
+        Assert.Equal(5180, inference["http"]!["targetPort"]!.GetValue<int>());
+        Assert.Equal(5181, inference["grpc"]!["targetPort"]!.GetValue<int>());
+        Assert.Equal("http2", inference["grpc"]!["transport"]!.GetValue<string>());
+        Assert.DoesNotContain("https", (await Manifest.Value).ToJsonString());
+    }
+
+    [Fact]
+    public async Task Volumes_have_names_that_do_not_depend_on_where_the_repository_is()
+    {
+        var resources = (await Manifest.Value)["resources"]!.AsObject();
+        Assert.Equal("cache-data", resources["cache"]!["volumes"]![0]!["name"]!.GetValue<string>());
+        Assert.Equal("postgres-data", resources["postgres"]!["volumes"]![0]!["name"]!.GetValue<string>());
     }
 
     // {resource.property...}: the first segment names a resource.
