@@ -25,6 +25,14 @@ public static class Extensions
     /// <summary>Prometheus scrape endpoint.</summary>
     public const string MetricsPath = "/metrics";
 
+    /// <summary>
+    /// Bucket boundaries (seconds) for every latency histogram: AiFactory's latencies are milliseconds, and
+    /// OpenTelemetry's default buckets (0, 5, 10, ... seconds) would put them all in the first one, so no p95 could be
+    /// computed from them (the cluster's 500 ms latency alert reads these).
+    /// </summary>
+    public static IReadOnlyList<double> LatencyBucketsSeconds { get; } =
+        [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30];
+
     /// <summary>Tag for health checks that belong to liveness.</summary>
     public const string LiveTag = "live";
 

@@ -4,6 +4,7 @@ using AiFactory.Gateway.Caching;
 using AiFactory.Gateway.Metering;
 using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
+using AiFactory.Gateway.Telemetry;
 using Scalar.AspNetCore;
 
 namespace AiFactory.Gateway.Extensions;
@@ -24,6 +25,7 @@ public static class GatewayEndpointExtensions
             proxy.UseStep<ModelAccessStep>();
             proxy.UseStep<RateLimitStep>();
             proxy.UseStep<ResponseCacheStep>();
+            proxy.UseStep<UpstreamTimingStep>();
             proxy.Use(UpstreamErrors.WriteProtocolErrorAsync);
         });
         return app;

@@ -64,7 +64,8 @@ public static class GatewayServiceExtensions
         services.AddHttpClient<ModelVersionResolver>(ModelVersionResolver.ClientName, http => http.BaseAddress = new Uri("http://inference"));
         services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>()
             .AddSingleton<UsageFlushService>().AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
-        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<RateLimitStep>().AddSingleton<ResponseCacheStep>();
+        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<RateLimitStep>().AddSingleton<ResponseCacheStep>()
+            .AddSingleton<UpstreamTimingStep>();
 
         // The admin API speaks the protocol's snake_case.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

@@ -18,7 +18,8 @@ public sealed class GatewayMetrics
     {
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("aifactory.gateway.requests", "{request}", "Requests answered, by route, status and API key.");
-        _upstreamDuration = meter.CreateHistogram<double>("aifactory.gateway.upstream.duration", "s", "Time spent waiting for inference.");
+        _upstreamDuration = meter.CreateHistogram("aifactory.gateway.upstream.duration", "s", "Time spent waiting for inference.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Microsoft.Extensions.Hosting.Extensions.LatencyBucketsSeconds });
         _cacheLookups = meter.CreateCounter<long>("aifactory.gateway.cache.lookups", "{lookup}", "Response cache lookups, by result (hit, miss, error).");
         _rateLimitRejections = meter.CreateCounter<long>("aifactory.gateway.ratelimit.rejections", "{request}", "Requests refused with 429, by reason (rate, concurrency).");
         _redisFailures = meter.CreateCounter<long>("aifactory.gateway.redis.failures", "{failure}", "Redis calls that failed, by operation; the request was served without them.");

@@ -18,14 +18,16 @@ public sealed class InferenceMetrics
     private readonly Histogram<int> _batchSize;
     private readonly UpDownCounter<long> _queueDepth;
 
+    private static readonly InstrumentAdvice<double> LatencyBuckets = new() { HistogramBucketBoundaries = Microsoft.Extensions.Hosting.Extensions.LatencyBucketsSeconds };
+
     public InferenceMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("aifactory.inference.requests", "{request}", "Inference requests by model, version and outcome");
         _items = meter.CreateCounter<long>("aifactory.inference.items", "{item}", "Items inferred (a request of k items counts k)");
-        _requestDuration = meter.CreateHistogram<double>("aifactory.inference.request.duration", "s", "Time from a request's arrival to its answer");
-        _queueDuration = meter.CreateHistogram<double>("aifactory.inference.queue.duration", "s", "Time a request waited for its batch");
-        _computeDuration = meter.CreateHistogram<double>("aifactory.inference.compute.duration", "s", "Time one model execution took");
+        _requestDuration = meter.CreateHistogram("aifactory.inference.request.duration", "s", "Time from a request's arrival to its answer", advice: LatencyBuckets);
+        _queueDuration = meter.CreateHistogram("aifactory.inference.queue.duration", "s", "Time a request waited for its batch", advice: LatencyBuckets);
+        _computeDuration = meter.CreateHistogram("aifactory.inference.compute.duration", "s", "Time one model execution took", advice: LatencyBuckets);
         _batchSize = meter.CreateHistogram<int>("aifactory.inference.batch.size", "{item}", "Items per model execution");
         _queueDepth = meter.CreateUpDownCounter<long>("aifactory.inference.queue.depth", "{item}", "Items waiting in the batcher");
         Meter = meter;
