@@ -6,8 +6,19 @@ namespace AiFactory.Benchmarks;
 /// </summary>
 /// <param name="IntraOpThreads">ONNX Runtime threads per run; 0 = its default (one per core).</param>
 /// <param name="Instances">The batched model's <c>instance_count</c>: batches run at once.</param>
-public sealed record BenchmarkSettings(int IntraOpThreads, int Instances)
+/// <param name="Provider">
+/// The <c>execution_provider</c> written into every model config (<c>cpu</c>, <c>cuda</c>, …); null leaves it out, so
+/// the config's default (<c>auto</c>) applies. An explicit provider that cannot load is an error, not a fallback.
+/// </param>
+public sealed record BenchmarkSettings(int IntraOpThreads, int Instances, string? Provider = null)
 {
+    /// <summary>The config fields for these options, to splice into a model's <c>config.json</c>.</summary>
+    public string ConfigFields(bool batched) =>
+        $"\"intra_op_threads\": {IntraOpThreads}"
+        + (batched ? $", \"instance_count\": {Instances}" : "")
+        + (Provider is null ? "" : $", \"execution_provider\": \"{Provider}\"");
+
     public override string ToString() =>
-        $"intra_op_threads {(IntraOpThreads == 0 ? "default (one per core)" : IntraOpThreads)}, instance_count {Instances} when batching";
+        $"intra_op_threads {(IntraOpThreads == 0 ? "default (one per core)" : IntraOpThreads)}, instance_count {Instances} when batching" +
+        (Provider is null ? "" : $", execution_provider {Provider}");
 }

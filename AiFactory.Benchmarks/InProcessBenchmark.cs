@@ -12,8 +12,13 @@ public static class InProcessBenchmark
 
     public static Limits Run(string modelPath, BenchmarkSettings settings, TimeSpan duration, Report report)
     {
-        var (session, provider) = new SessionFactory(NullLogger<SessionFactory>.Instance)
-            .Create(modelPath, new ModelConfig { IntraOpThreads = settings.IntraOpThreads });
+        var config = new ModelConfig { IntraOpThreads = settings.IntraOpThreads };
+        if (settings.Provider is not null)
+        {
+            config.ExecutionProvider = settings.Provider;
+        }
+
+        var (session, provider) = new SessionFactory(NullLogger<SessionFactory>.Instance).Create(modelPath, config);
         using var _ = session;
         report.Provider = provider;
 

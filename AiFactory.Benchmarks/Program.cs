@@ -3,9 +3,18 @@ using AiFactory.Benchmarks;
 // One run, one machine: the in-process limits first, then the server measured against them.
 //   dotnet run -c Release --project AiFactory.Benchmarks -- [--seconds 3] [--output docs/benchmark-results.md]
 //       [--intra-op-threads N] [--instances N]     (session options for both the limits and the server)
+//       [--provider auto|cuda|tensorrt|cpu]         (written into every model config; default: left out = auto)
+//       [--detection]                               (also the text detector at 640x640, served, one request at a time)
 var seconds = double.Parse(Argument("--seconds") ?? "3");
 var output = Argument("--output");
-var settings = new BenchmarkSettings(int.Parse(Argument("--intra-op-threads") ?? "0"), int.Parse(Argument("--instances") ?? "1"));
+var provider = Argument("--provider");
+if (provider is not (null or "auto" or "cuda" or "tensorrt" or "cpu"))
+{
+    throw new ArgumentException($"--provider {provider}: not one of auto, cuda, tensorrt, cpu");
+}
+
+var settings = new BenchmarkSettings(int.Parse(Argument("--intra-op-threads") ?? "0"), int.Parse(Argument("--instances") ?? "1"), provider);
+var detection = args.Contains("--detection") ? Paths.Model("text-detection") : null;
 var report = new Report(seconds, settings);
 
 var model = Paths.Model("text-direction");
@@ -13,9 +22,15 @@ Console.WriteLine($"model {model}, {Environment.ProcessorCount} cores, {seconds}
 
 var limits = InProcessBenchmark.Run(model, settings, TimeSpan.FromSeconds(seconds), report);
 
-await using (var server = await ServerProcess.StartAsync(model, settings))
+await using (var server = await ServerProcess.StartAsync(model, settings, detection))
 {
+    report.ServedProviders = await server.ProvidersAsync();
+    Console.WriteLine($"served on {report.ServedProviders}");
     await ServerBenchmark.RunAsync(server, limits, TimeSpan.FromSeconds(seconds), report);
+    if (detection is not null)
+    {
+        await ServerBenchmark.RunDetectionAsync(server, 640, TimeSpan.FromSeconds(seconds), report);
+    }
 }
 
 var markdown = report.ToMarkdown();

@@ -8,7 +8,12 @@ public sealed class Report(double seconds, BenchmarkSettings settings)
     private readonly List<(string Setting, Measurement Result)> _inProcess = [];
     private readonly List<(string Batching, string Protocol, int Concurrency, Measurement Result, ServerBreakdown Server)> _served = [];
 
+    private readonly List<(string Input, double FirstMs, Measurement Result, ServerBreakdown Server)> _detection = [];
+
     public string Provider { get; set; } = "";
+
+    /// <summary>Each served model's execution provider, as its metadata reports it.</summary>
+    public string ServedProviders { get; set; } = "";
 
     public InProcessBenchmark.Limits? Limits { get; set; }
 
@@ -16,6 +21,9 @@ public sealed class Report(double seconds, BenchmarkSettings settings)
 
     public void AddServed(string batching, string protocol, int concurrency, Measurement result, ServerBreakdown server) =>
         _served.Add((batching, protocol, concurrency, result, server));
+
+    public void AddDetection(string input, double firstMs, Measurement result, ServerBreakdown server) =>
+        _detection.Add((input, firstMs, result, server));
 
     public string ToMarkdown()
     {
@@ -40,6 +48,8 @@ public sealed class Report(double seconds, BenchmarkSettings settings)
         }
 
         text.AppendLine();
+        text.AppendLine($"Served on: {ServedProviders}.");
+        text.AppendLine();
         text.AppendLine($"### Served (batch 1 per request; batching on = max_batch_size 64, max_queue_delay_us {ServerProcess.MaxQueueDelayUs})");
         text.AppendLine();
         text.AppendLine("| batching | protocol | concurrency | items/s | share of its limit | p50 ms | p95 ms | p99 ms | mean batch | server: handler / queue ms per request | server: compute ms per execution | server peak RSS MB | failures |");
@@ -49,6 +59,19 @@ public sealed class Report(double seconds, BenchmarkSettings settings)
             var limit = batching == "on" ? Limits?.Ceiling : Limits?.Unbatched;
             var share = limit is > 0 ? $"{100 * result.ItemsPerSecond / limit:F0}% of {(batching == "on" ? "ceiling" : "unbatched")}" : "";
             text.AppendLine($"| {batching} | {protocol} | {concurrency} | {result.ItemsPerSecond:F0} | {share} | {result.P50Ms:F2} | {result.P95Ms:F2} | {result.P99Ms:F2} | {server.MeanBatch:F1} | {server.HandlerMs:F2} / {server.QueueMs:F2} | {server.ComputeMs:F2} | {result.PeakRssMb:F0} | {result.Failures} |");
+        }
+
+        if (_detection.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("### Served text detection (PP-OCRv4 det, binary, one request at a time, no batching)");
+            text.AppendLine();
+            text.AppendLine("| input | first request ms | requests/s | p50 ms | p95 ms | p99 ms | server: handler ms per request | server: compute ms per execution | server peak RSS MB | failures |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var (input, firstMs, result, server) in _detection)
+            {
+                text.AppendLine($"| {input} | {firstMs:F1} | {result.ItemsPerSecond:F1} | {result.P50Ms:F2} | {result.P95Ms:F2} | {result.P99Ms:F2} | {server.HandlerMs:F2} | {server.ComputeMs:F2} | {result.PeakRssMb:F0} | {result.Failures} |");
+            }
         }
 
         return text.ToString();

@@ -23,7 +23,7 @@ public static class ServerBenchmark
     {
         var image = InProcessBenchmark.Image(1);
         var json = JsonBody(image);
-        var binary = BinaryBody(image, out var headerLength);
+        var binary = BinaryBody(image, "1,3,48,192", out var headerLength);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = server.Http };
         using var channel = GrpcChannel.ForAddress(server.Grpc, new GrpcChannelOptions
         {
@@ -46,18 +46,51 @@ public static class ServerBenchmark
                     server.ResetPeak();
                     var before = await CountsAsync(http, model);
                     var measured = await Measurement.RunAsync(concurrency, duration, call, server.PeakRssMb);
-                    var after = await CountsAsync(http, model);
-                    var executions = Math.Max(1, after.Executions - before.Executions);
-                    var breakdown = new ServerBreakdown(
-                        (after.Items - before.Items) / (double)executions,
-                        (after.SuccessNs - before.SuccessNs) / 1e6 / Math.Max(1, after.Successes - before.Successes),
-                        (after.QueueNs - before.QueueNs) / 1e6 / Math.Max(1, after.Queued - before.Queued),
-                        (after.ComputeNs - before.ComputeNs) / 1e6 / executions);
+                    var breakdown = Breakdown(before, await CountsAsync(http, model));
                     report.AddServed(batching, protocol, concurrency, measured, breakdown);
                     Console.WriteLine($"server batching {batching}, {protocol}, concurrency {concurrency}: {measured.ItemsPerSecond:F0} items/s, p50 {measured.P50Ms:F2} ms, {breakdown}, failures {measured.Failures} {measured.FirstError}");
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The text detector (<see cref="ServerProcess.Detection"/>) on one <paramref name="size"/>² image, over binary, one
+    /// request at a time: p50 is a single request's latency. The first request (the provider's first run at this
+    /// shape: CUDA picks its convolution algorithms then) is timed on its own and left out of the rest.
+    /// </summary>
+    public static async Task RunDetectionAsync(ServerProcess server, int size, TimeSpan duration, Report report)
+    {
+        var random = new Random(size);
+        var image = new float[3 * size * size];
+        for (var i = 0; i < image.Length; i++)
+        {
+            image[i] = random.NextSingle();
+        }
+
+        var body = BinaryBody(image, $"1,3,{size},{size}", out var headerLength);
+        using var http = new HttpClient { BaseAddress = server.Http };
+        Task<int> Call() => PostAsync(http, ServerProcess.Detection, () => Binary(body, headerLength));
+
+        var first = System.Diagnostics.Stopwatch.StartNew();
+        await Call();
+        var firstMs = first.Elapsed.TotalMilliseconds;
+        server.ResetPeak();
+        var before = await CountsAsync(http, ServerProcess.Detection);
+        var measured = await Measurement.RunAsync(1, duration, Call, server.PeakRssMb);
+        var breakdown = Breakdown(before, await CountsAsync(http, ServerProcess.Detection));
+        report.AddDetection($"[1,3,{size},{size}]", firstMs, measured, breakdown);
+        Console.WriteLine($"server detection {size}x{size}, binary, concurrency 1: first request {firstMs:F1} ms, p50 {measured.P50Ms:F2} ms, {breakdown}, failures {measured.Failures} {measured.FirstError}");
+    }
+
+    private static ServerBreakdown Breakdown(Counts before, Counts after)
+    {
+        var executions = Math.Max(1, after.Executions - before.Executions);
+        return new ServerBreakdown(
+            (after.Items - before.Items) / (double)executions,
+            (after.SuccessNs - before.SuccessNs) / 1e6 / Math.Max(1, after.Successes - before.Successes),
+            (after.QueueNs - before.QueueNs) / 1e6 / Math.Max(1, after.Queued - before.Queued),
+            (after.ComputeNs - before.ComputeNs) / 1e6 / executions);
     }
 
     private sealed record Counts(long Items, long Executions, long Successes, long SuccessNs, long Queued, long QueueNs, long ComputeNs);
@@ -104,10 +137,10 @@ public static class ServerBenchmark
         return Encoding.UTF8.GetBytes(builder.Append("]}]}").ToString());
     }
 
-    private static byte[] BinaryBody(float[] image, out int headerLength)
+    private static byte[] BinaryBody(float[] image, string shape, out int headerLength)
     {
         var header = Encoding.UTF8.GetBytes(
-            $"{{\"inputs\":[{{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,3,48,192],\"parameters\":{{\"binary_data_size\":{image.Length * 4}}}}}],\"parameters\":{{\"binary_data_output\":true}}}}");
+            $"{{\"inputs\":[{{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[{shape}],\"parameters\":{{\"binary_data_size\":{image.Length * 4}}}}}],\"parameters\":{{\"binary_data_output\":true}}}}");
         headerLength = header.Length;
         return [.. header, .. MemoryMarshal.AsBytes(image.AsSpan())];
     }

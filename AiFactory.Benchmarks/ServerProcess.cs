@@ -2,28 +2,38 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Text.Json;
 
 namespace AiFactory.Benchmarks;
 
 /// <summary>
 /// The inference server as its own process on Kestrel (real sockets), with a repository holding the classifier
-/// twice: <c>direction</c> without batching and <c>direction-batched</c> with the dynamic batcher.
+/// twice: <c>direction</c> without batching and <c>direction-batched</c> with the dynamic batcher, and, when asked
+/// for, the text detector as <c>detection</c> (no batching).
 /// </summary>
+/// <remarks>
+/// Environment for runs on other machines: <c>AIFACTORY_BENCH_SERVER_ENV</c> adds server settings
+/// (<c>KEY=VALUE;…</c>), <c>AIFACTORY_BENCH_SERVER_LOG</c> names a file that receives the server's console output
+/// (discarded otherwise). The server runs as <c>dotnet AiFactory.Inference.dll</c> with the <c>dotnet</c> on PATH.
+/// </remarks>
 public sealed class ServerProcess : IAsyncDisposable
 {
     public const string Batched = "direction-batched";
     public const string Direct = "direction";
+    public const string Detection = "detection";
     public const int MaxQueueDelayUs = 500;
 
     private readonly Process _process;
+    private readonly TextWriter _log;
     private readonly string _repository;
     private readonly CancellationTokenSource _sampling = new();
     private readonly Task _sampler;
     private long _peakRssBytes;
 
-    private ServerProcess(Process process, string repository, Uri http, Uri grpc)
+    private ServerProcess(Process process, TextWriter log, string repository, Uri http, Uri grpc)
     {
         _process = process;
+        _log = log;
         _repository = repository;
         Http = http;
         Grpc = grpc;
@@ -33,15 +43,19 @@ public sealed class ServerProcess : IAsyncDisposable
     public Uri Http { get; }
     public Uri Grpc { get; }
 
-    public static async Task<ServerProcess> StartAsync(string modelPath, BenchmarkSettings settings)
+    public static async Task<ServerProcess> StartAsync(string modelPath, BenchmarkSettings settings, string? detectionModelPath = null)
     {
         var repository = Directory.CreateTempSubdirectory("aifactory-bench-").FullName;
-        Place(repository, Direct, modelPath, $$"""{ "intra_op_threads": {{settings.IntraOpThreads}} }""");
+        Place(repository, Direct, modelPath, $$"""{ {{settings.ConfigFields(batched: false)}} }""");
         Place(repository, Batched, modelPath, $$"""
             { "max_batch_size": 64, "dynamic_batching": { "max_queue_delay_us": {{MaxQueueDelayUs}} },
               "inputs": [ { "name": "x", "dims": [3, 48, 192] } ], "warmup": [1, 64],
-              "intra_op_threads": {{settings.IntraOpThreads}}, "instance_count": {{settings.Instances}} }
+              {{settings.ConfigFields(batched: true)}} }
             """);
+        if (detectionModelPath is not null)
+        {
+            Place(repository, Detection, detectionModelPath, $$"""{ {{settings.ConfigFields(batched: false)}} }""");
+        }
 
         var configuration = typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
         var server = Path.Combine(Paths.Root, "AiFactory.Inference", "bin", configuration, "net10.0", "AiFactory.Inference.dll");
@@ -70,13 +84,16 @@ public sealed class ServerProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
+        var log = Environment.GetEnvironmentVariable("AIFACTORY_BENCH_SERVER_LOG") is { Length: > 0 } logPath
+            ? TextWriter.Synchronized(new StreamWriter(logPath, append: true) { AutoFlush = true })
+            : TextWriter.Null;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, line) => Log(log, line.Data);
+        process.ErrorDataReceived += (_, line) => Log(log, line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var result = new ServerProcess(process, repository, new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{grpcPort}"));
+        var result = new ServerProcess(process, log, repository, new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{grpcPort}"));
         using var http = new HttpClient { BaseAddress = result.Http };
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
@@ -92,11 +109,34 @@ public sealed class ServerProcess : IAsyncDisposable
             {
             }
 
+            // A model that failed to load (an execution provider that does not load, say) never becomes ready.
+            var unavailable = await UnavailableAsync(http) ?? (process.HasExited ? $"it exited with code {process.ExitCode}" : null);
+            if (unavailable is not null)
+            {
+                await result.DisposeAsync();
+                throw new InvalidOperationException($"the inference server cannot serve: {unavailable}");
+            }
+
             await Task.Delay(200);
         }
 
         await result.DisposeAsync();
         throw new TimeoutException("the inference server did not become ready within 120 s");
+    }
+
+    /// <summary>The execution provider each model runs on, from its metadata's <c>parameters</c>.</summary>
+    public async Task<string> ProvidersAsync()
+    {
+        using var http = new HttpClient { BaseAddress = Http };
+        using var index = JsonDocument.Parse(await (await http.PostAsync("/v2/repository/index", null)).Content.ReadAsStringAsync());
+        var providers = new List<string>();
+        foreach (var name in index.RootElement.EnumerateArray().Select(entry => entry.GetProperty("name").GetString()!).Distinct().Order())
+        {
+            using var metadata = JsonDocument.Parse(await http.GetStringAsync($"/v2/models/{name}"));
+            providers.Add($"{name}: {metadata.RootElement.GetProperty("parameters").GetProperty("execution_provider").GetString()}");
+        }
+
+        return string.Join(", ", providers);
     }
 
     /// <summary>Forgets the peak so far; the next <see cref="PeakRssMb"/> covers only what follows.</summary>
@@ -119,11 +159,42 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The first model version the repository index reports unavailable, with its reason; null if none.</summary>
+    private static async Task<string?> UnavailableAsync(HttpClient http)
+    {
+        try
+        {
+            using var response = await http.PostAsync("/v2/repository/index", null);
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            using var index = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return index.RootElement.EnumerateArray()
+                .Where(entry => entry.GetProperty("state").GetString() == "UNAVAILABLE")
+                .Select(entry => $"model {entry.GetProperty("name").GetString()} is unavailable: {entry.GetProperty("reason").GetString()}")
+                .FirstOrDefault();
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
     private static void Place(string repository, string name, string modelPath, string config)
     {
         var version = Directory.CreateDirectory(Path.Combine(repository, name, "1")).FullName;
         File.Copy(modelPath, Path.Combine(version, "model.onnx"));
         File.WriteAllText(Path.Combine(repository, name, "config.json"), config);
+    }
+
+    private static void Log(TextWriter log, string? line)
+    {
+        if (line is not null)
+        {
+            log.WriteLine(line);
+        }
     }
 
     private static int FreePort()
@@ -144,6 +215,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
         await _sampler;
         _process.Dispose();
+        _log.Dispose();
         Directory.Delete(_repository, recursive: true);
     }
 }
