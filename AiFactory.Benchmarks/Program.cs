@@ -5,6 +5,8 @@ using AiFactory.Benchmarks;
 //       [--intra-op-threads N] [--instances N]     (session options for both the limits and the server)
 //       [--provider auto|cuda|tensorrt|cpu]         (written into every model config; default: left out = auto)
 //       [--detection]                               (also the text detector at 640x640, served, one request at a time)
+//   dotnet run -c Release --project AiFactory.Benchmarks -- --gateway [--seconds 3] [--rounds 3] [--output docs/benchmark-results-gateway.md]
+//       (direct to inference vs through the gateway with Redis and PostgreSQL, and cache hits; see GatewayBenchmark)
 var seconds = double.Parse(Argument("--seconds") ?? "3");
 var output = Argument("--output");
 var provider = Argument("--provider");
@@ -15,6 +17,12 @@ if (provider is not (null or "auto" or "cuda" or "tensorrt" or "cpu"))
 
 var settings = new BenchmarkSettings(int.Parse(Argument("--intra-op-threads") ?? "0"), int.Parse(Argument("--instances") ?? "1"), provider);
 var detection = args.Contains("--detection") ? Paths.Model("text-detection") : null;
+if (args.Contains("--gateway"))
+{
+    await RunGatewayAsync();
+    return;
+}
+
 var report = new Report(seconds, settings);
 
 var model = Paths.Model("text-direction");
@@ -39,6 +47,19 @@ if (output is not null)
 {
     await File.WriteAllTextAsync(output, markdown);
     Console.WriteLine($"written to {output}");
+}
+
+async Task RunGatewayAsync()
+{
+    await using var server = await ServerProcess.StartAsync(Paths.Model("text-direction"), settings, Paths.Model("text-detection"));
+    await using var gateway = await GatewayStack.StartAsync(server);
+    var markdown = await GatewayBenchmark.RunAsync(server, gateway, TimeSpan.FromSeconds(seconds), int.Parse(Argument("--rounds") ?? "3"));
+    Console.WriteLine(markdown);
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, markdown);
+        Console.WriteLine($"written to {output}");
+    }
 }
 
 string? Argument(string name)

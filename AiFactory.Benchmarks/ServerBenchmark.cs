@@ -61,14 +61,7 @@ public static class ServerBenchmark
     /// </summary>
     public static async Task RunDetectionAsync(ServerProcess server, int size, TimeSpan duration, Report report)
     {
-        var random = new Random(size);
-        var image = new float[3 * size * size];
-        for (var i = 0; i < image.Length; i++)
-        {
-            image[i] = random.NextSingle();
-        }
-
-        var body = BinaryBody(image, $"1,3,{size},{size}", out var headerLength);
+        var body = DetectionBody(size, out var headerLength);
         using var http = new HttpClient { BaseAddress = server.Http };
         Task<int> Call() => PostAsync(http, ServerProcess.Detection, () => Binary(body, headerLength));
 
@@ -81,6 +74,19 @@ public static class ServerBenchmark
         var breakdown = Breakdown(before, await CountsAsync(http, ServerProcess.Detection));
         report.AddDetection($"[1,3,{size},{size}]", firstMs, measured, breakdown);
         Console.WriteLine($"server detection {size}x{size}, binary, concurrency 1: first request {firstMs:F1} ms, p50 {measured.P50Ms:F2} ms, {breakdown}, failures {measured.Failures} {measured.FirstError}");
+    }
+
+    /// <summary>A binary request for the detector: one random <paramref name="size"/>² image.</summary>
+    internal static byte[] DetectionBody(int size, out int headerLength)
+    {
+        var random = new Random(size);
+        var image = new float[3 * size * size];
+        for (var i = 0; i < image.Length; i++)
+        {
+            image[i] = random.NextSingle();
+        }
+
+        return BinaryBody(image, $"1,3,{size},{size}", out headerLength);
     }
 
     private static ServerBreakdown Breakdown(Counts before, Counts after)
@@ -110,7 +116,7 @@ public static class ServerBenchmark
             inference.GetProperty("compute_infer").GetProperty("ns").GetInt64());
     }
 
-    private static async Task<int> PostAsync(HttpClient http, string model, Func<HttpContent> content)
+    internal static async Task<int> PostAsync(HttpClient http, string model, Func<HttpContent> content)
     {
         using var response = await http.PostAsync($"/v2/models/{model}/infer", content());
         await response.Content.ReadAsByteArrayAsync();
@@ -137,7 +143,7 @@ public static class ServerBenchmark
         return Encoding.UTF8.GetBytes(builder.Append("]}]}").ToString());
     }
 
-    private static byte[] BinaryBody(float[] image, string shape, out int headerLength)
+    internal static byte[] BinaryBody(float[] image, string shape, out int headerLength)
     {
         var header = Encoding.UTF8.GetBytes(
             $"{{\"inputs\":[{{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[{shape}],\"parameters\":{{\"binary_data_size\":{image.Length * 4}}}}}],\"parameters\":{{\"binary_data_output\":true}}}}");
@@ -145,7 +151,7 @@ public static class ServerBenchmark
         return [.. header, .. MemoryMarshal.AsBytes(image.AsSpan())];
     }
 
-    private static ByteArrayContent Binary(byte[] body, int headerLength)
+    internal static ByteArrayContent Binary(byte[] body, int headerLength)
     {
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");

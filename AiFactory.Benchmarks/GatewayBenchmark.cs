@@ -1,0 +1,108 @@
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace AiFactory.Benchmarks;
+
+/// <summary>
+/// The same workload straight to inference and through the gateway (API key, rate limit and metering on, cache
+/// skipped with <c>Cache-Control: no-cache</c>), alternating in rounds so both see the same machine; then the
+/// detector at 640×640 through the gateway, inferred and answered from the cache.
+/// </summary>
+public static class GatewayBenchmark
+{
+    private const string CacheHeader = "x-aifactory-cache";
+
+    public static async Task<string> RunAsync(ServerProcess server, GatewayStack gateway, TimeSpan duration, int rounds)
+    {
+        var body = ServerBenchmark.BinaryBody(InProcessBenchmark.Image(1), "1,3,48,192", out var headerLength);
+        using var direct = Client(server.Http, null);
+        using var through = Client(gateway.Http, gateway.InferKey);
+        through.DefaultRequestHeaders.CacheControl = new CacheControlHeaderValue { NoCache = true };
+
+        var text = new StringBuilder();
+        text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (load generator, gateway, inference, Redis and PostgreSQL share them), " +
+                        $"{duration.TotalSeconds} s per measurement, {rounds} alternating rounds, medians.");
+        text.AppendLine();
+        text.AppendLine($"### Direct vs through the gateway ({ServerProcess.Batched}, binary, batch 1 per request)");
+        text.AppendLine();
+        text.AppendLine("| concurrency | direct items/s | gateway items/s | gateway share of direct | direct p50 ms | gateway p50 ms | gateway adds at p50 ms | gateway failures |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var concurrency in new[] { 16, 64 })
+        {
+            var (directRuns, gatewayRuns) = (new List<Measurement>(), new List<Measurement>());
+            for (var round = 0; round < rounds; round++)
+            {
+                // Alternate who goes first, so neither always meets a warmer or busier machine.
+                foreach (var viaGateway in round % 2 == 0 ? new[] { false, true } : [true, false])
+                {
+                    var client = viaGateway ? through : direct;
+                    var measured = await Measurement.RunAsync(concurrency, duration,
+                        () => ServerBenchmark.PostAsync(client, ServerProcess.Batched, () => ServerBenchmark.Binary(body, headerLength)));
+                    (viaGateway ? gatewayRuns : directRuns).Add(measured);
+                    Console.WriteLine($"{(viaGateway ? "gateway" : "direct ")} concurrency {concurrency}, round {round + 1}: {measured.ItemsPerSecond:F0} items/s, p50 {measured.P50Ms:F2} ms, failures {measured.Failures} {measured.FirstError}");
+                }
+            }
+
+            var (d, g) = (Median(directRuns, m => m.ItemsPerSecond), Median(gatewayRuns, m => m.ItemsPerSecond));
+            var (dp50, gp50) = (Median(directRuns, m => m.P50Ms), Median(gatewayRuns, m => m.P50Ms));
+            text.AppendLine($"| {concurrency} | {d:F0} | {g:F0} | {100 * g / d:F0}% | {dp50:F2} | {gp50:F2} | {gp50 - dp50:F2} | {gatewayRuns.Sum(m => m.Failures)} |");
+        }
+
+        await DetectionAsync(server, gateway, duration, text);
+        return text.ToString();
+    }
+
+    private static async Task DetectionAsync(ServerProcess server, GatewayStack gateway, TimeSpan duration, StringBuilder text)
+    {
+        var body = ServerBenchmark.DetectionBody(640, out var headerLength);
+        using var direct = Client(server.Http, null);
+        using var inferred = Client(gateway.Http, gateway.InferKey);
+        inferred.DefaultRequestHeaders.CacheControl = new CacheControlHeaderValue { NoCache = true };
+        using var cached = Client(gateway.Http, gateway.InferKey);
+        // The first request through the cache is its miss; every later one must be a hit.
+        await CallAsync(cached, body, headerLength, expectedCache: "miss");
+
+        var rows = new (string Name, HttpClient Client, string? Cache)[] { ("direct to inference", direct, null), ("gateway, inferred (no-cache)", inferred, null), ("gateway, cache hit", cached, "hit") };
+        var results = new List<(string Name, Measurement Result)>();
+        foreach (var (name, client, cache) in rows)
+        {
+            var measured = await Measurement.RunAsync(1, duration, () => CallAsync(client, body, headerLength, cache));
+            results.Add((name, measured));
+            Console.WriteLine($"detection 640x640, {name}: p50 {measured.P50Ms:F2} ms, failures {measured.Failures} {measured.FirstError}");
+        }
+
+        var inferredP50 = results[1].Result.P50Ms;
+        text.AppendLine();
+        text.AppendLine("### PP-OCRv4 detection at [1,3,640,640] (binary, one request at a time)");
+        text.AppendLine();
+        text.AppendLine("| path | requests/s | p50 ms | p95 ms | p99 ms | inferred p50 / this p50 | failures |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, result) in results)
+        {
+            text.AppendLine($"| {name} | {result.ItemsPerSecond:F1} | {result.P50Ms:F2} | {result.P95Ms:F2} | {result.P99Ms:F2} | {inferredP50 / result.P50Ms:F1}× | {result.Failures} |");
+        }
+    }
+
+    private static async Task<int> CallAsync(HttpClient client, byte[] body, int headerLength, string? expectedCache)
+    {
+        using var response = await client.PostAsync($"/v2/models/{ServerProcess.Detection}/infer", ServerBenchmark.Binary(body, headerLength));
+        await response.Content.ReadAsByteArrayAsync();
+        response.EnsureSuccessStatusCode();
+        var cache = response.Headers.TryGetValues(CacheHeader, out var values) ? values.Single() : null;
+        return expectedCache is null || cache == expectedCache ? 1 : throw new InvalidOperationException($"{CacheHeader}: {cache}, expected {expectedCache}");
+    }
+
+    private static HttpClient Client(Uri address, string? key)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = address };
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return client;
+    }
+
+    private static double Median(List<Measurement> runs, Func<Measurement, double> value) =>
+        runs.Select(value).Order().ElementAt(runs.Count / 2);
+}
