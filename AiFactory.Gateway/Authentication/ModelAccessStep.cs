@@ -3,18 +3,43 @@ using AiFactory.Gateway.Routing;
 
 namespace AiFactory.Gateway.Authentication;
 
-/// <summary>Refuses, with 403, a key's request for a model outside the key's allow-list.</summary>
+/// <summary>
+/// Refuses, with 403 (gRPC: PERMISSION_DENIED), a key's request for a model outside the key's allow-list, whether
+/// the model is named in the REST path or inside a gRPC message.
+/// </summary>
 public sealed class ModelAccessStep : IProxyStep
 {
-    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        if (context.GetApiKey() is { Models: not null } key
-            && ModelPath.TryParse(context.Request.Path, out var model, out _, out _)
-            && !key.AllowsModel(model))
+        if (context.GetApiKey() is { Models: not null } key && await ModelOfAsync(context) is var (found, model) && found)
         {
-            return GatewayErrors.WriteAsync(context, StatusCodes.Status403Forbidden, $"the API key may not use model '{model}'");
+            if (model is null)
+            {
+                await GatewayErrors.WriteAsync(context, StatusCodes.Status400BadRequest,
+                    "the gRPC message could not be read to check the API key's model allow-list (compressed or malformed)");
+                return;
+            }
+
+            if (!key.AllowsModel(model))
+            {
+                await GatewayErrors.WriteAsync(context, StatusCodes.Status403Forbidden, $"the API key may not use model '{model}'");
+                return;
+            }
         }
 
-        return next();
+        await next();
+    }
+
+    /// <summary>Whether the request addresses a model, and which (null: a gRPC message that could not be read).</summary>
+    private static async Task<(bool Found, string? Model)> ModelOfAsync(HttpContext context)
+    {
+        if (ModelPath.TryParse(context.Request.Path, out var model, out _, out _))
+        {
+            return (true, model);
+        }
+
+        return GrpcModelName.AddressesModel(context.Request)
+            ? (true, await GrpcModelName.ReadAsync(context.Request, context.RequestAborted))
+            : (false, null);
     }
 }
