@@ -1,5 +1,4 @@
 using AiFactory.Gateway.Extensions;
-using AiFactory.Gateway.Routing;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,10 +8,6 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapReverseProxy(proxy =>
-{
-    proxy.Use(RequestBodyLimit.EnforceAsync);
-    proxy.Use(UpstreamErrors.WriteProtocolErrorAsync);
-});
+app.MapInferenceProxy();
 
 app.Run();
