@@ -22,7 +22,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     {
         long[] shape = [3, 3, 48, 192];
         var image = SampleModels.RandomImage(seed: 7, 3, 3, 48, 192);
-        using var gateway = fixture.CreateHttpClient("gateway");
+        using var gateway = fixture.CreateGatewayClient();
 
         var request = new JsonObject
         {
@@ -64,7 +64,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     [Fact]
     public async Task Inference_serves_grpc_on_the_endpoint_the_apphost_declares()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.App.GetEndpoint("inference", "grpc"));
+        using var channel = GrpcChannel.ForAddress(fixture.App.GetEndpoint(AppHostFixture.InferenceReplicas[0], "grpc"));
         var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
         var deadline = DateTime.UtcNow.Add(RequestTimeout);
         Assert.True((await client.ServerReadyAsync(new ServerReadyRequest(), deadline: deadline)).Ready);
@@ -83,7 +83,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     [Fact]
     public async Task Gateway_reports_every_sample_model_ready_and_the_dashboard_shows_them()
     {
-        using var gateway = fixture.CreateHttpClient("gateway");
+        using var gateway = fixture.CreateGatewayClient();
         using var index = await gateway.PostAsync("/v2/repository/index", content: null).WaitAsync(RequestTimeout);
         Assert.Equal(HttpStatusCode.OK, index.StatusCode);
         var models = JsonNode.Parse(await index.Content.ReadAsStringAsync())!.AsArray();
@@ -102,11 +102,12 @@ public sealed class EndToEndTests(AppHostFixture fixture)
 
     [Theory]
     [InlineData("gateway")]
-    [InlineData("inference")]
+    [InlineData("inference-1")]
+    [InlineData("inference-2")]
     [InlineData("dashboard")]
     public async Task Every_service_serves_health_liveness_and_metrics(string resource)
     {
-        using var client = fixture.CreateHttpClient(resource);
+        using var client = resource == "gateway" ? fixture.CreateGatewayClient() : fixture.CreateHttpClient(resource);
         foreach (var path in new[] { "/health", "/alive" })
         {
             using var response = await client.GetAsync(path).WaitAsync(RequestTimeout);
@@ -120,7 +121,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     [Fact]
     public async Task Unknown_model_through_the_gateway_is_a_404_in_the_protocol_error_shape()
     {
-        using var gateway = fixture.CreateHttpClient("gateway");
+        using var gateway = fixture.CreateGatewayClient();
         using var response = await gateway.PostAsync("/v2/models/no-such-model/infer", new StringContent("{}")).WaitAsync(RequestTimeout);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

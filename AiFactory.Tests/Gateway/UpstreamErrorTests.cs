@@ -1,7 +1,9 @@
 extern alias gateway;
 
 using System.Net;
+using AiFactory.Inference.Grpc.Protocol;
 using AiFactory.Tests.Infrastructure;
+using Grpc.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using GatewayProgram = gateway::Program;
@@ -23,12 +25,13 @@ public sealed class UpstreamErrorTests : IAsyncLifetime
         {
             // Port 1 on loopback: nothing listens there, so every forward fails to connect.
             web.UseSetting("ReverseProxy:Clusters:inference:Destinations:inference:Address", "http://127.0.0.1:1");
+            web.UseSetting("ReverseProxy:Clusters:inference-grpc:Destinations:inference:Address", "http://127.0.0.1:1");
             // The clients are created lazily; these servers are never contacted by this test.
             web.UseSetting("ConnectionStrings:cache", "127.0.0.1:1,abortConnect=false");
             web.UseSetting("ConnectionStrings:aifactory", "Host=127.0.0.1;Port=1;Username=none;Database=none");
             web.UseSetting("Gateway:MaxRequestBodyBytes", "1000");
         });
-        _http = _factory.CreateClient();
+        _http = GatewayClients.Prepare(_factory.CreateClient());
         return Task.CompletedTask;
     }
 
@@ -40,6 +43,19 @@ public sealed class UpstreamErrorTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("the inference service could not be reached", OipRequests.ErrorOf(await response.Content.ReadAsStringAsync()).GetString());
+    }
+
+    [Fact]
+    public async Task An_unreachable_inference_service_is_a_grpc_unavailable_status_for_grpc_calls()
+    {
+        using var channel = GatewayClients.Channel(_http.BaseAddress!, _factory.Server.CreateHandler());
+        var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            client.ServerReadyAsync(new ServerReadyRequest(), deadline: DateTime.UtcNow.AddSeconds(30)).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal("the inference service could not be reached", error.Status.Detail);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,10 @@ namespace AiFactory.Tests.Infrastructure;
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
-    public static readonly string[] Resources = ["cache", "postgres", "inference", "gateway", "dashboard"];
+    /// <summary>The inference replicas as the AppHost runs them locally: one resource each (two by default).</summary>
+    public static readonly string[] InferenceReplicas = ["inference-1", "inference-2"];
+
+    public static readonly string[] Resources = ["cache", "postgres", .. InferenceReplicas, "gateway", "dashboard"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly RecordingLoggerProvider _log = new();
@@ -54,6 +58,17 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
+
+    /// <summary>
+    /// A client for the gateway's REST endpoint, the way a client of the application calls it. Every test that calls
+    /// the gateway goes through here or <see cref="CreateGatewayGrpcChannel"/> (see <see cref="GatewayClients"/>).
+    /// A plain client: the testing builder's default clients retry 5xx answers and transport errors, which would
+    /// hide the gateway's own failures.
+    /// </summary>
+    public HttpClient CreateGatewayClient() => GatewayClients.Prepare(new HttpClient { BaseAddress = App.GetEndpoint("gateway", "http") });
+
+    /// <summary>A gRPC channel to the gateway's HTTP/2 endpoint; see <see cref="CreateGatewayClient"/>.</summary>
+    public GrpcChannel CreateGatewayGrpcChannel() => GatewayClients.Channel(App.GetEndpoint("gateway", "grpc"));
 
     public async Task DisposeAsync()
     {
