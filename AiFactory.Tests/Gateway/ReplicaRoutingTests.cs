@@ -58,6 +58,9 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
         const int clients = 8;
         var load = TimeSpan.FromSeconds(6);
         var stopAfter = TimeSpan.FromSeconds(2);
+        // The stop command returns once the process exited, which takes a graceful shutdown; the load goes on at
+        // least this long after that, so that the survivor alone serves some of it.
+        var loadAfterStop = TimeSpan.FromSeconds(2);
         var (survivor, stopped) = (AppHostFixture.InferenceReplicas[0], AppHostFixture.InferenceReplicas[1]);
         var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
 
@@ -66,14 +69,15 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
         var failures = new ConcurrentQueue<string>();
         var startedAfterStop = 0;
         var succeeded = 0;
-        var stoppedAtTicks = long.MaxValue;
+        var stoppedAtTicks = long.MaxValue - TimeSpan.FromHours(1).Ticks;
         var clock = Stopwatch.StartNew();
+        using var abandon = new CancellationTokenSource();
 
         try
         {
             var workers = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
             {
-                for (var i = 0; clock.Elapsed < load; i++)
+                for (var i = 0; !abandon.IsCancellationRequested && (clock.Elapsed < load || clock.Elapsed.Ticks < Volatile.Read(ref stoppedAtTicks) + loadAfterStop.Ticks); i++)
                 {
                     var afterStop = clock.Elapsed.Ticks > Volatile.Read(ref stoppedAtTicks);
                     try
@@ -109,12 +113,12 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
         }
         finally
         {
+            abandon.Cancel();
             await commands.ExecuteCommandAsync(stopped, KnownResourceCommands.StartCommand).WaitAsync(ResourceTimeout);
             await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(stopped).WaitAsync(ResourceTimeout);
         }
 
         Assert.True(failures.IsEmpty, $"{failures.Count} of {failures.Count + succeeded} requests failed:\n{string.Join("\n", failures.Take(20))}");
-        Assert.True(stoppedAtTicks < load.Ticks, $"the replica only stopped at {TimeSpan.FromTicks(stoppedAtTicks)}, after the load");
         Assert.True(startedAfterStop > 0, "no request was sent after the replica stopped");
         var survivorServed = await InferenceCountAsync(survivor) - survivorBefore;
         Assert.True(survivorServed >= startedAfterStop,
