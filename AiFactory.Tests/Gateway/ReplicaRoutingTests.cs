@@ -118,7 +118,7 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
             await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(stopped).WaitAsync(ResourceTimeout);
         }
 
-        Assert.True(failures.IsEmpty, $"{failures.Count} of {failures.Count + succeeded} requests failed:\n{string.Join("\n", failures.Take(20))}");
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {failures.Count + succeeded} requests failed:\n{string.Join("\n", failures.Take(20))}\n{fixture.RecentLog}");
         Assert.True(startedAfterStop > 0, "no request was sent after the replica stopped");
         var survivorServed = await InferenceCountAsync(survivor) - survivorBefore;
         Assert.True(survivorServed >= startedAfterStop,

@@ -23,6 +23,9 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
+    /// <summary>The last lines of the AppHost's log (resources' included), for failure messages.</summary>
+    public string RecentLog => _log.ToString();
+
     public async Task InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AiFactory_AppHost>(
