@@ -1,5 +1,6 @@
 using AiFactory.Gateway.Routing;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.ServiceDiscovery;
 
 namespace AiFactory.Gateway.Extensions;
@@ -38,6 +39,8 @@ public static class GatewayServiceExtensions
             .BindConfiguration(RoutingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<TransportFailureRateHealthPolicyOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<RoutingOptions>>((passive, routing) => passive.DetectionWindowSize = routing.Value.PassiveHealthWindow);
         builder.Services.AddOptions<DnsDestinationResolverOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<RoutingOptions>>((dns, routing) => dns.RefreshPeriod = routing.Value.AddressRefreshPeriod);
 

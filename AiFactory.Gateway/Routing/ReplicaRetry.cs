@@ -54,7 +54,8 @@ public static partial class ReplicaRetry
             proxy.AvailableDestinations = remaining;
             proxy.ProxiedDestination = null;
             context.Features.Set<IForwarderErrorFeature>(null);
-            context.Response.Clear();
+            // No response came, so YARP only set its error status; headers earlier steps set stay.
+            context.Response.StatusCode = StatusCodes.Status200OK;
         }
     }
 

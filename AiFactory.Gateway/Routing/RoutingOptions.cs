@@ -35,6 +35,14 @@ public sealed class RoutingOptions
     /// </summary>
     public bool ResolveAllAddresses { get; set; }
 
+    /// <summary>
+    /// How far back passive health counts transport failures (YARP's <c>TransportFailureRate</c> policy). YARP also
+    /// keeps a passively failed replica out at least this long, even once its active probes succeed again: its default
+    /// of 60 s would keep a restarted replica idle for a minute.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan PassiveHealthWindow { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often <see cref="ResolveAllAddresses"/> resolves the names again, to follow pods coming and going.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan AddressRefreshPeriod { get; set; } = TimeSpan.FromSeconds(5);
