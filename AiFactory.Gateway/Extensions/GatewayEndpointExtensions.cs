@@ -13,7 +13,8 @@ public static class GatewayEndpointExtensions
 {
     /// <summary>
     /// The OIP routes to inference, each request passing, in order: metering (sees every outcome below), the body
-    /// limit, the key's model allow-list, rate and concurrency limits, the response cache, and forwarding.
+    /// limit, the key's model allow-list, rate and concurrency limits, the response cache, then YARP's own pipeline
+    /// (a replica chosen by load, passive health) inside transport-failure retries on another replica.
     /// Authentication and scopes are checked before, by the routes' authorization policies.
     /// </summary>
     public static WebApplication MapInferenceProxy(this WebApplication app)
@@ -25,8 +26,12 @@ public static class GatewayEndpointExtensions
             proxy.UseStep<ModelAccessStep>();
             proxy.UseStep<RateLimitStep>();
             proxy.UseStep<ResponseCacheStep>();
-            proxy.UseStep<UpstreamTimingStep>();
             proxy.Use(UpstreamErrors.WriteProtocolErrorAsync);
+            proxy.UseStep<UpstreamTimingStep>();
+            // Before load balancing, so that every attempt picks (and health-counts) its own replica.
+            proxy.Use(ReplicaRetry.InvokeAsync);
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
         });
         return app;
     }

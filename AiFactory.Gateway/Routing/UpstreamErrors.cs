@@ -4,8 +4,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace AiFactory.Gateway.Routing;
 
 /// <summary>
-/// When no inference replica answers, the client still gets the protocol's error shape (<c>{"error": ...}</c>)
-/// with a status that says what happened, instead of YARP's empty 502.
+/// When no inference replica answers, the client still gets the protocol's error shape with a status that says what
+/// happened, instead of YARP's empty 502: <c>{"error": ...}</c> for REST, a gRPC status for gRPC calls (YARP itself
+/// answers those with an HTTP 502, which gRPC clients can only report as a bare UNAVAILABLE "Bad gateway").
 /// </summary>
 public static class UpstreamErrors
 {

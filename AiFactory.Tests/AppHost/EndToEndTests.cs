@@ -64,7 +64,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     [Fact]
     public async Task Inference_serves_grpc_on_the_endpoint_the_apphost_declares()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.App.GetEndpoint("inference", "grpc"));
+        using var channel = GrpcChannel.ForAddress(fixture.App.GetEndpoint(AppHostFixture.InferenceReplicas[0], "grpc"));
         var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
         var deadline = DateTime.UtcNow.Add(RequestTimeout);
         Assert.True((await client.ServerReadyAsync(new ServerReadyRequest(), deadline: deadline)).Ready);
@@ -102,11 +102,12 @@ public sealed class EndToEndTests(AppHostFixture fixture)
 
     [Theory]
     [InlineData("gateway")]
-    [InlineData("inference")]
+    [InlineData("inference-1")]
+    [InlineData("inference-2")]
     [InlineData("dashboard")]
     public async Task Every_service_serves_health_liveness_and_metrics(string resource)
     {
-        using var client = fixture.CreateHttpClient(resource);
+        using var client = resource == "gateway" ? fixture.CreateGatewayClient() : fixture.CreateHttpClient(resource);
         foreach (var path in new[] { "/health", "/alive" })
         {
             using var response = await client.GetAsync(path).WaitAsync(RequestTimeout);

@@ -68,7 +68,7 @@ public sealed class ResponseCacheTests(AppHostFixture fixture)
     private async Task WaitUntilEveryReplicaServesAsync(string model, string version)
     {
         using var deadline = new CancellationTokenSource(Timeout);
-        foreach (var replica in fixture.InferenceReplicas())
+        foreach (var replica in fixture.InferenceReplicaEndpoints())
         {
             using var http = new HttpClient { BaseAddress = replica };
             while (true)

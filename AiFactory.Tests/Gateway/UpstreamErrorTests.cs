@@ -1,5 +1,7 @@
 using System.Net;
+using AiFactory.Inference.Grpc.Protocol;
 using AiFactory.Tests.Infrastructure;
+using Grpc.Core;
 
 namespace AiFactory.Tests.Gateway;
 
@@ -21,6 +23,7 @@ public sealed class UpstreamErrorTests(AppHostFixture fixture) : IAsyncLifetime
         {
             // Port 1 on loopback: nothing listens there, so every forward fails to connect.
             ["ReverseProxy:Clusters:inference:Destinations:inference:Address"] = "http://127.0.0.1:1",
+            ["ReverseProxy:Clusters:inference-grpc:Destinations:inference:Address"] = "http://127.0.0.1:1",
             ["Gateway:MaxRequestBodyBytes"] = "1000",
         });
         _http = _gateway.CreateClient(fixture.AdminKey);
@@ -34,6 +37,19 @@ public sealed class UpstreamErrorTests(AppHostFixture fixture) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("the inference service could not be reached", OipRequests.ErrorOf(await response.Content.ReadAsStringAsync()).GetString());
+    }
+
+    [Fact]
+    public async Task An_unreachable_inference_service_is_a_grpc_unavailable_status_for_grpc_calls()
+    {
+        using var channel = _gateway.CreateGrpcChannel(fixture.AdminKey);
+        var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            client.ServerReadyAsync(new ServerReadyRequest(), deadline: DateTime.UtcNow.AddSeconds(30)).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal("the inference service could not be reached", error.Status.Detail);
     }
 
     [Fact]

@@ -1,8 +1,8 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +15,10 @@ namespace AiFactory.Tests.Infrastructure;
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
-    public static readonly string[] Resources = ["cache", "postgres", "inference", "gateway", "dashboard"];
+    /// <summary>The inference replicas as the AppHost runs them locally: one resource each (two by default).</summary>
+    public static readonly string[] InferenceReplicas = ["inference-1", "inference-2"];
+
+    public static readonly string[] Resources = ["cache", "postgres", .. InferenceReplicas, "gateway", "dashboard"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly RecordingLoggerProvider _log = new();
@@ -28,6 +31,9 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     /// <summary>The repository the inference replicas serve: the sample models, and whatever tests add.</summary>
     public ModelFolder Models { get; } = CreateModelRepository();
+
+    /// <summary>The last lines of the AppHost's log (resources' included), for failure messages.</summary>
+    public string RecentLog => _log.ToString();
 
     public async Task InitializeAsync()
     {
@@ -81,25 +87,28 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
 
-    /// <summary>A client of the gateway presenting <paramref name="apiKey"/> (the bootstrap admin key by default).</summary>
-    public HttpClient CreateGatewayClient(string? apiKey = null)
-    {
-        var client = App.CreateHttpClient("gateway", "http");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey ?? AdminKey);
-        return client;
-    }
+    /// <summary>
+    /// A client for the gateway's REST endpoint presenting <paramref name="apiKey"/> (the bootstrap admin key by
+    /// default), the way a client of the application calls it. Every test that calls the gateway goes through here
+    /// or <see cref="CreateGatewayGrpcChannel"/> (see <see cref="GatewayClients"/>). A plain client: the testing
+    /// builder's default clients retry 5xx and 429 answers and transport errors, which would hide the gateway's
+    /// own failures and limits.
+    /// </summary>
+    public HttpClient CreateGatewayClient(string? apiKey = null) =>
+        GatewayClients.Prepare(new HttpClient { BaseAddress = App.GetEndpoint("gateway", "http") }, apiKey ?? AdminKey);
+
+    /// <summary>A gRPC channel to the gateway's HTTP/2 endpoint; see <see cref="CreateGatewayClient"/>.</summary>
+    public GrpcChannel CreateGatewayGrpcChannel(string? apiKey = null) =>
+        GatewayClients.Channel(App.GetEndpoint("gateway", "grpc"), apiKey ?? AdminKey);
 
     /// <summary>The inference replicas' own HTTP endpoints (not through the gateway), one per replica resource.</summary>
-    public IReadOnlyList<Uri> InferenceReplicas() =>
-        [.. App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>()
-            .Where(resource => resource.Name.StartsWith("inference", StringComparison.Ordinal))
-            .Select(resource => App.GetEndpoint(resource.Name, "http"))];
+    public IReadOnlyList<Uri> InferenceReplicaEndpoints() => [.. InferenceReplicas.Select(replica => App.GetEndpoint(replica, "http"))];
 
     /// <summary>Requests a model has counted (<c>inference_count</c>) over every replica and version.</summary>
     public async Task<long> InferenceCountAsync(string model, CancellationToken cancellationToken)
     {
         long total = 0;
-        foreach (var replica in InferenceReplicas())
+        foreach (var replica in InferenceReplicaEndpoints())
         {
             using var http = new HttpClient { BaseAddress = replica };
             var stats = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync($"/v2/models/{model}/stats", cancellationToken))!;

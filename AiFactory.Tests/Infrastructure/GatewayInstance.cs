@@ -1,9 +1,8 @@
 extern alias gateway;
 
-using System.Net.Http.Headers;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using GatewayProgram = gateway::Program;
@@ -31,11 +30,10 @@ public sealed class GatewayInstance : IAsyncDisposable
             ["ConnectionStrings:aifactory"] = await app.GetConnectionStringAsync("postgres"),
             ["Gateway:ApiKeys:BootstrapAdminKey"] = fixture.AdminKey,
         };
-        var replicas = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>()
-            .Where(resource => resource.Name.StartsWith("inference", StringComparison.Ordinal)).ToList();
-        for (var i = 0; i < replicas.Count; i++)
+        for (var i = 0; i < AppHostFixture.InferenceReplicas.Length; i++)
         {
-            configuration[$"services:inference:http:{i}"] = app.GetEndpoint(replicas[i].Name, "http").ToString();
+            configuration[$"services:inference:http:{i}"] = app.GetEndpoint(AppHostFixture.InferenceReplicas[i], "http").ToString();
+            configuration[$"services:inference:grpc:{i}"] = app.GetEndpoint(AppHostFixture.InferenceReplicas[i], "grpc").ToString();
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -55,12 +53,11 @@ public sealed class GatewayInstance : IAsyncDisposable
     }
 
     /// <summary>A client presenting <paramref name="apiKey"/>.</summary>
-    public HttpClient CreateClient(string apiKey)
-    {
-        var client = _factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        return client;
-    }
+    public HttpClient CreateClient(string apiKey) => GatewayClients.Prepare(_factory.CreateClient(), apiKey);
+
+    /// <summary>A gRPC channel presenting <paramref name="apiKey"/>, over the in-process server.</summary>
+    public GrpcChannel CreateGrpcChannel(string apiKey) =>
+        GatewayClients.Channel(_factory.Server.BaseAddress, apiKey, _factory.Server.CreateHandler());
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 }

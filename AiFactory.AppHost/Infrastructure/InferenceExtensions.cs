@@ -1,0 +1,90 @@
+using AiFactory.AppHost.Publishing;
+using Aspire.Hosting.ApplicationModel;
+
+namespace AiFactory.AppHost.Infrastructure;
+
+/// <summary>The inference service's resources: one replicated project when published, one per replica locally.</summary>
+public sealed record InferenceReplicas(IReadOnlyList<IResourceBuilder<ProjectResource>> Resources);
+
+/// <summary>The inference replicas, and how the gateway finds each of them.</summary>
+public static class InferenceExtensions
+{
+    /// <summary>The inference resource's name in the manifest, and the service name the gateway resolves.</summary>
+    public const string ServiceName = "inference";
+
+    /// <summary>Endpoints from the service's Kestrel configuration (AiFactory.Inference/appsettings.json).</summary>
+    public const string HttpEndpoint = "http";
+    public const string GrpcEndpoint = "grpc";
+
+    /// <summary>Name of replica <paramref name="index"/> (1-based) in run mode.</summary>
+    public static string ReplicaName(int index) => $"{ServiceName}-{index}";
+
+    /// <summary>
+    /// Adds the inference service with <paramref name="replicas"/> replicas.
+    /// </summary>
+    /// <remarks>
+    /// Publish mode: one <c>inference</c> project with replicas (what Aspirate turns into one Deployment); in a
+    /// cluster a headless Service plus the gateway's <c>Routing:ResolveAllAddresses</c> give the gateway one
+    /// address per pod. Run mode: one resource per replica (<c>inference-1..N</c>) with unproxied endpoints.
+    /// <c>WithReplicas</c> would put one DCP round-robin proxy in front of all replicas, so the gateway would see
+    /// a single destination and could neither balance by load nor take a dead replica out; and DCP refuses
+    /// unproxied endpoints on a replicated resource, hence separate resources.
+    /// </remarks>
+    public static InferenceReplicas AddInference(this IDistributedApplicationBuilder builder, int replicas)
+    {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return new([AddReplica(builder, ServiceName).WithReplicas(replicas)]);
+        }
+
+        // Kestrel's configured ports would collide between replicas: DCP allocates one per replica, and the
+        // gateway talks to each process directly (a stopped replica then refuses connections at once).
+        return new([.. Enumerable.Range(1, replicas).Select(i => AddReplica(builder, ReplicaName(i))
+            .WithEndpoint(HttpEndpoint, Unproxied, createIfNotExists: false)
+            .WithEndpoint(GrpcEndpoint, Unproxied, createIfNotExists: false))]);
+    }
+
+    /// <summary>
+    /// Gives <paramref name="gateway"/> every replica's <c>http</c> and <c>grpc</c> address as
+    /// <c>services__inference__{endpoint}__{i}</c>, the service-discovery keys its YARP destinations resolve.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithInference(this IResourceBuilder<ProjectResource> gateway, InferenceReplicas inference)
+    {
+        if (gateway.ApplicationBuilder.ExecutionContext.IsPublishMode)
+        {
+            var service = inference.Resources.Single();
+            return gateway.WithReference(service).WaitFor(service);
+        }
+
+        for (var i = 0; i < inference.Resources.Count; i++)
+        {
+            var replica = inference.Resources[i];
+            gateway
+                .WithEnvironment($"services__{ServiceName}__{HttpEndpoint}__{i}", replica.GetEndpoint(HttpEndpoint))
+                .WithEnvironment($"services__{ServiceName}__{GrpcEndpoint}__{i}", replica.GetEndpoint(GrpcEndpoint))
+                .WaitFor(replica);
+        }
+
+        return gateway;
+    }
+
+    // Endpoints come from the service's Kestrel configuration: "http" for REST and "grpc", an HTTP/2-only endpoint
+    // for inference.GRPCInferenceService (cleartext HTTP/2 cannot share a port with HTTP/1.1).
+    private static IResourceBuilder<ProjectResource> AddReplica(IDistributedApplicationBuilder builder, string name) =>
+        builder.AddProject<Projects.AiFactory_Inference>(name)
+            .WithPlainHttpWhenPublished()
+            .WithEnvironment("ModelRepository__Path", ModelRepositoryPath(builder))
+            .WithHttpHealthCheck("/health");
+
+    private static void Unproxied(EndpointAnnotation endpoint)
+    {
+        endpoint.Port = null;
+        endpoint.IsProxied = false;
+    }
+
+    // Locally the repository's models/ folder; in a cluster, a volume the deployment mounts at /models.
+    private static string ModelRepositoryPath(IDistributedApplicationBuilder builder) =>
+        builder.ExecutionContext.IsPublishMode
+            ? "/models"
+            : builder.Configuration["ModelRepository:Path"] ?? Path.Combine(InfrastructureExtensions.RepositoryRoot(builder), "models");
+}
