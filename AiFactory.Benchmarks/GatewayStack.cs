@@ -48,7 +48,7 @@ public sealed class GatewayStack : IAsyncDisposable
 
     private async Task StartAsync(ServerProcess inference, string directory)
     {
-        var (redisPort, postgresPort, gatewayPort) = (FreePort(), FreePort(), FreePort());
+        var (redisPort, postgresPort, gatewayPort, grpcPort) = (FreePort(), FreePort(), FreePort(), FreePort());
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
 
@@ -63,7 +63,9 @@ public sealed class GatewayStack : IAsyncDisposable
         Start("dotnet", [gateway], new()
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ASPNETCORE_URLS"] = Http.ToString(),
+            // The gateway's appsettings.json names its Kestrel endpoints; these replace them.
+            ["Kestrel__Endpoints__http__Url"] = Http.ToString(),
+            ["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
             ["ConnectionStrings__cache"] = $"127.0.0.1:{redisPort}",
             ["ConnectionStrings__aifactory"] = $"Host=127.0.0.1;Port={postgresPort};Username=postgres;Password={password};Database=aifactory",
             ["services__inference__http__0"] = inference.Http.ToString(),

@@ -18,6 +18,11 @@ public static class InProcessBenchmark
             config.ExecutionProvider = settings.Provider;
         }
 
+        if (settings.CudnnConvAlgoSearch is not null)
+        {
+            config.CudnnConvAlgoSearch = settings.CudnnConvAlgoSearch;
+        }
+
         var (session, provider) = new SessionFactory(NullLogger<SessionFactory>.Instance).Create(modelPath, config);
         using var _ = session;
         report.Provider = provider;

@@ -5,6 +5,8 @@ using AiFactory.Benchmarks;
 //       [--intra-op-threads N] [--instances N]     (session options for both the limits and the server)
 //       [--provider auto|cuda|tensorrt|cpu]         (written into every model config; default: left out = auto)
 //       [--detection]                               (also the text detector at 640x640, served, one request at a time)
+//       [--cudnn-conv-algo-search exhaustive|heuristic|default]   (written into every model config; default: left out)
+//       [--protocols JSON,binary,gRPC]              (the served rows' protocols; default: all three)
 //   dotnet run -c Release --project AiFactory.Benchmarks -- --gateway [--seconds 3] [--rounds 3] [--output docs/benchmark-results-gateway.md]
 //       (direct to inference vs through the gateway with Redis and PostgreSQL, and cache hits; see GatewayBenchmark)
 var seconds = double.Parse(Argument("--seconds") ?? "3");
@@ -15,7 +17,20 @@ if (provider is not (null or "auto" or "cuda" or "tensorrt" or "cpu"))
     throw new ArgumentException($"--provider {provider}: not one of auto, cuda, tensorrt, cpu");
 }
 
-var settings = new BenchmarkSettings(int.Parse(Argument("--intra-op-threads") ?? "0"), int.Parse(Argument("--instances") ?? "1"), provider);
+var cudnnConvAlgoSearch = Argument("--cudnn-conv-algo-search");
+if (cudnnConvAlgoSearch is not (null or "exhaustive" or "heuristic" or "default"))
+{
+    throw new ArgumentException($"--cudnn-conv-algo-search {cudnnConvAlgoSearch}: not one of exhaustive, heuristic, default");
+}
+
+var protocols = Argument("--protocols")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+if (protocols?.FirstOrDefault(p => p is not ("JSON" or "binary" or "gRPC")) is { } unknown)
+{
+    throw new ArgumentException($"--protocols: {unknown} is not one of JSON, binary, gRPC");
+}
+
+var settings = new BenchmarkSettings(int.Parse(Argument("--intra-op-threads") ?? "0"), int.Parse(Argument("--instances") ?? "1"), provider,
+    cudnnConvAlgoSearch, protocols);
 var detection = args.Contains("--detection") ? Paths.Model("text-detection") : null;
 if (args.Contains("--gateway"))
 {
@@ -34,7 +49,7 @@ await using (var server = await ServerProcess.StartAsync(model, settings, detect
 {
     report.ServedProviders = await server.ProvidersAsync();
     Console.WriteLine($"served on {report.ServedProviders}");
-    await ServerBenchmark.RunAsync(server, limits, TimeSpan.FromSeconds(seconds), report);
+    await ServerBenchmark.RunAsync(server, limits, settings, TimeSpan.FromSeconds(seconds), report);
     if (detection is not null)
     {
         await ServerBenchmark.RunDetectionAsync(server, 640, TimeSpan.FromSeconds(seconds), report);

@@ -19,7 +19,8 @@ public sealed record ServerBreakdown(double MeanBatch, double HandlerMs, double 
 /// <summary>The server over JSON, binary and gRPC, batching off and on, at concurrency 1, 8 and 64.</summary>
 public static class ServerBenchmark
 {
-    public static async Task RunAsync(ServerProcess server, InProcessBenchmark.Limits limits, TimeSpan duration, Report report)
+    public static async Task RunAsync(ServerProcess server, InProcessBenchmark.Limits limits, BenchmarkSettings settings, TimeSpan duration,
+        Report report)
     {
         var image = InProcessBenchmark.Image(1);
         var json = JsonBody(image);
@@ -39,7 +40,7 @@ public static class ServerBenchmark
                 ("binary", () => PostAsync(http, model, () => Binary(binary, headerLength))),
                 ("gRPC", () => GrpcAsync(grpc, model, image)),
             };
-            foreach (var (protocol, call) in calls)
+            foreach (var (protocol, call) in calls.Where(c => settings.Protocols is null || settings.Protocols.Contains(c.Protocol)))
             {
                 foreach (var concurrency in new[] { 1, 8, 64 })
                 {

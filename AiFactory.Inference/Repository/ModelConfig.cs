@@ -51,6 +51,17 @@ public sealed record ModelConfig
     [JsonPropertyName("graph_optimization_level")]
     public string GraphOptimizationLevel { get; set; } = "all";
 
+    /// <summary>
+    /// ONNX Runtime's CUDA <c>cudnn_conv_algo_search</c>, lower-case: <c>exhaustive</c> (its default), <c>heuristic</c>
+    /// or <c>default</c>. Ignored on the CPU. With cuDNN 9, ONNX Runtime 1.31 builds a cuDNN plan for every
+    /// convolution each time the input shape changes; the option only picks the plan heuristic (exhaustive: mode B,
+    /// heuristic: mode A, default: the slow fallback kernels). Measured on an H200 (docs/performance.md): heuristic
+    /// ran fixed shapes up to a third slower than exhaustive and did not fix dynamic batching, so exhaustive stays
+    /// the default.
+    /// </summary>
+    [JsonPropertyName("cudnn_conv_algo_search")]
+    public string CudnnConvAlgoSearch { get; set; } = "exhaustive";
+
     /// <summary>Threads one execution may use; 0 lets ONNX Runtime choose (one per core).</summary>
     [JsonPropertyName("intra_op_threads")]
     public int IntraOpThreads { get; set; }
@@ -116,6 +127,8 @@ public sealed record ModelConfig
             $"'{ExecutionProvider}' is not one of auto, cuda, tensorrt, cpu");
         Require(path, "graph_optimization_level", GraphOptimizationLevel is "disable" or "basic" or "extended" or "all",
             $"'{GraphOptimizationLevel}' is not one of disable, basic, extended, all");
+        Require(path, "cudnn_conv_algo_search", CudnnConvAlgoSearch is "exhaustive" or "heuristic" or "default",
+            $"'{CudnnConvAlgoSearch}' is not one of exhaustive, heuristic, default");
         Require(path, "dynamic_batching", DynamicBatching is null || MaxBatchSize > 0, "needs max_batch_size above 0");
 
         foreach (var size in Warmup)

@@ -27,7 +27,7 @@ public sealed class SessionFactory(ILogger<SessionFactory> logger)
         var spinning = config.AllowSpinning ? "1" : "0";
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", spinning);
         options.AddSessionConfigEntry("session.inter_op.allow_spinning", spinning);
-        var provider = AppendProvider(options, config.Provider, modelPath);
+        var provider = AppendProvider(options, config, modelPath);
         var path = modelPath;
         if (config.SaveOptimizedModel)
         {
@@ -63,24 +63,24 @@ public sealed class SessionFactory(ILogger<SessionFactory> logger)
         return modelPath;
     }
 
-    private string AppendProvider(SessionOptions options, ExecutionProvider requested, string modelPath)
+    private string AppendProvider(SessionOptions options, ModelConfig config, string modelPath)
     {
-        switch (requested)
+        switch (config.Provider)
         {
             case ExecutionProvider.Cpu:
                 return CpuProvider;
             case ExecutionProvider.Cuda:
-                options.AppendExecutionProvider_CUDA(0);
+                AppendCuda(options, config);
                 return CudaProvider;
             case ExecutionProvider.TensorRT:
                 options.AppendExecutionProvider_Tensorrt(0);
                 // TensorRT hands the nodes it cannot take to CUDA.
-                options.AppendExecutionProvider_CUDA(0);
+                AppendCuda(options, config);
                 return TensorRtProvider;
             default:
                 try
                 {
-                    options.AppendExecutionProvider_CUDA(0);
+                    AppendCuda(options, config);
                     return CudaProvider;
                 }
                 catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
@@ -90,6 +90,29 @@ public sealed class SessionFactory(ILogger<SessionFactory> logger)
                 }
         }
     }
+
+    /// <summary>
+    /// Appends the CUDA provider on device 0 with the model's <c>cudnn_conv_algo_search</c>. Setting the options
+    /// loads the CUDA provider library, so where CUDA cannot load this throws like the append itself.
+    /// </summary>
+    private static void AppendCuda(SessionOptions options, ModelConfig config)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        cuda.UpdateOptions(new Dictionary<string, string>
+        {
+            ["device_id"] = "0",
+            ["cudnn_conv_algo_search"] = CudnnConvAlgoSearch(config.CudnnConvAlgoSearch),
+        });
+        options.AppendExecutionProvider_CUDA(cuda);
+    }
+
+    /// <summary>ONNX Runtime's names for <see cref="ModelConfig.CudnnConvAlgoSearch"/> (validated at load).</summary>
+    internal static string CudnnConvAlgoSearch(string search) => search switch
+    {
+        "heuristic" => "HEURISTIC",
+        "default" => "DEFAULT",
+        _ => "EXHAUSTIVE",
+    };
 
     private static GraphOptimizationLevel OptimizationLevel(string level) => level switch
     {

@@ -1,4 +1,7 @@
 using AiFactory.Inference.Repository;
+using AiFactory.Inference.Runtime;
+using AiFactory.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 
 namespace AiFactory.Tests.Inference;
 
@@ -32,6 +35,46 @@ public sealed class ModelConfigTests : IDisposable
     }
 
     [Theory]
+    [InlineData("""{ }""", "exhaustive", "EXHAUSTIVE")]
+    [InlineData("""{ "cudnn_conv_algo_search": "heuristic" }""", "heuristic", "HEURISTIC")]
+    [InlineData("""{ "cudnn_conv_algo_search": "exhaustive" }""", "exhaustive", "EXHAUSTIVE")]
+    [InlineData("""{ "cudnn_conv_algo_search": "default" }""", "default", "DEFAULT")]
+    public void The_cudnn_convolution_search_is_exhaustive_unless_set(string json, string expected, string onnxRuntimeName)
+    {
+        var config = ModelConfig.Load(Write(json));
+
+        Assert.Equal(expected, config.CudnnConvAlgoSearch);
+        Assert.Equal(onnxRuntimeName, SessionFactory.CudnnConvAlgoSearch(config.CudnnConvAlgoSearch));
+    }
+
+    /// <summary>
+    /// With the CUDA options set, <c>auto</c> still serves: on CUDA where it loads, else on the CPU with the reason
+    /// logged (the build machine has no CUDA libraries, so there it is the fallback).
+    /// </summary>
+    [Theory]
+    [InlineData("heuristic")]
+    [InlineData("exhaustive")]
+    public void Auto_with_a_cudnn_search_serves_on_cuda_or_falls_back_to_the_cpu(string search)
+    {
+        var model = Path.Combine(_directory, "model.onnx");
+        File.WriteAllBytes(model, OnnxModelWriter.Identity("FP32"));
+        var logger = new ListLogger();
+
+        var (session, provider) = new SessionFactory(logger).Create(model, new ModelConfig { CudnnConvAlgoSearch = search });
+        using var _ = session;
+
+        Assert.Contains(provider, new[] { SessionFactory.CudaProvider, SessionFactory.CpuProvider });
+        if (provider == SessionFactory.CpuProvider)
+        {
+            var warning = Assert.Single(logger.Lines, line => line.Level == LogLevel.Warning);
+            Assert.StartsWith($"CUDA is not available for {model}, serving it on the CPU: ", warning.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{ "cudnn_conv_algo_search": "fast" }""", "'cudnn_conv_algo_search' 'fast' is not one of exhaustive, heuristic, default")]
+    [InlineData("""{ "cudnn_conv_algo_search": "HEURISTIC" }""", "'cudnn_conv_algo_search' 'HEURISTIC' is not one of exhaustive, heuristic, default")]
+    [InlineData("""{ "cudnn_conv_algo_search": 1 }""", "'$.cudnn_conv_algo_search'")]
     [InlineData("""{ "execution_provider": "gpu" }""", "'execution_provider' 'gpu' is not one of auto, cuda, tensorrt, cpu")]
     [InlineData("""{ "execution_provider": "1" }""", "'execution_provider' '1' is not one of")]
     [InlineData("""{ "max_batch_size": -1 }""", "'max_batch_size' must be 0 or more, not -1")]
@@ -50,4 +93,16 @@ public sealed class ModelConfigTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private sealed class ListLogger : ILogger<SessionFactory>
+    {
+        public List<(LogLevel Level, string Message)> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add((logLevel, formatter(state, exception)));
+    }
 }
