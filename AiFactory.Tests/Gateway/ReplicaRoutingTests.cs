@@ -110,7 +110,11 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
 
             await Task.Delay(stopAfter);
             var stop = await commands.ExecuteCommandAsync(stopped, KnownResourceCommands.StopCommand).WaitAsync(ResourceTimeout);
-            Assert.True(stop.Success, $"stopping {stopped} failed: {stop.Message}");
+            // On a loaded machine the command can give up waiting while the replica is still draining its requests
+            // (graceful shutdown); what matters is that the process stops, so wait for that instead.
+            await fixture.App.ResourceNotifications.WaitForResourceAsync(stopped, KnownResourceStates.TerminalStates)
+                .WaitAsync(ResourceTimeout, CancellationToken.None)
+                .ContinueWith(wait => Assert.True(wait.IsCompletedSuccessfully, $"{stopped} did not stop: {stop.Message}"));
             Volatile.Write(ref stoppedAtTicks, clock.Elapsed.Ticks);
 
             await Task.WhenAll(workers).WaitAsync(ResourceTimeout);

@@ -31,11 +31,15 @@ public sealed class ProbeTests(AppHostFixture fixture)
 
         foreach (var (resource, port, path) in probes)
         {
-            // Probes name the container port, which is the Aspire endpoint of the same name.
-            using var client = fixture.App.CreateHttpClient(resource, port);
-            using var response = await client.GetAsync(path).WaitAsync(RequestTimeout);
-            Assert.True(response.StatusCode == HttpStatusCode.OK,
-                $"{overlay}: {resource} probe GET {path} on port '{port}' answered {(int)response.StatusCode}");
+            // Probes name the container port, which is the Aspire endpoint of the same name. Locally the inference
+            // Deployment's pods are the resources inference-1..N; every one must answer.
+            foreach (var local in resource == "inference" ? AppHostFixture.InferenceReplicas : [resource])
+            {
+                using var client = fixture.App.CreateHttpClient(local, port);
+                using var response = await client.GetAsync(path).WaitAsync(RequestTimeout);
+                Assert.True(response.StatusCode == HttpStatusCode.OK,
+                    $"{overlay}: {local} probe GET {path} on port '{port}' answered {(int)response.StatusCode}");
+            }
         }
     }
 }
