@@ -1,25 +1,18 @@
-using System.Security.Cryptography;
-using System.Text;
 using StackExchange.Redis;
 
 namespace AiFactory.Gateway.Caching;
 
 /// <summary>
 /// Inference answers in Redis, keyed by model, version and a SHA-256 of the exact request (body, and the
-/// <c>Inference-Header-Content-Length</c> that says where its JSON ends).
+/// <c>Inference-Header-Content-Length</c> that says where its JSON ends; <see cref="ResponseCacheStep"/> hashes it).
 /// </summary>
 public sealed class ResponseCache(IConnectionMultiplexer redis)
 {
     private const string KeyPrefix = "aifactory:cache:";
 
-    public static string KeyOf(string model, string version, string? headerLength, ReadOnlySpan<byte> body)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes($"{headerLength}\n"));
-        hash.AppendData(body);
-        // Model names are URL path segments; length-prefixing keeps "a:1" + "2" apart from "a" + "1:2".
-        return $"{KeyPrefix}{model.Length}:{model}:{version}:{Convert.ToHexStringLower(hash.GetHashAndReset())}";
-    }
+    // Model names are URL path segments; length-prefixing keeps "a:1" + "2" apart from "a" + "1:2".
+    public static string KeyOf(string model, string version, string requestHash) =>
+        $"{KeyPrefix}{model.Length}:{model}:{version}:{requestHash}";
 
     /// <summary>The entry, or null on a miss. Throws when Redis cannot be asked.</summary>
     public async Task<CachedResponse?> GetAsync(string key)

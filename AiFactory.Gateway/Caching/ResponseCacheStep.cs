@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
 using AiFactory.Gateway.Errors;
 using AiFactory.Gateway.Metering;
 using AiFactory.Gateway.Routing;
@@ -36,20 +39,32 @@ public sealed class ResponseCacheStep(
             return;
         }
 
-        // The whole body is needed for its hash; it is then forwarded from memory.
-        var body = new byte[length];
-        await request.Body.ReadExactlyAsync(body, context.RequestAborted);
-        request.Body = new MemoryStream(body, writable: false);
+        // Which version serves the model is asked now, while the body is read and hashed.
+        var versionLookup = version is null ? ResolveVersionAsync(model, context.RequestAborted) : Task.FromResult<string?>(version);
+        var headerLength = request.Headers[InferenceHeaderLength].ToString();
+        // The whole body is needed for its hash; it is then forwarded from this (pooled) buffer.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            var bodyHash = await ReadAndHashAsync(request.Body, buffer.AsMemory(0, (int)length), headerLength, context.RequestAborted);
+            request.Body = new MemoryStream(buffer, 0, (int)length, writable: false);
+            await ServeAsync(context, next, settings, model, await versionLookup, bodyHash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
-        version ??= await ResolveVersionAsync(model, context.RequestAborted);
+    private async Task ServeAsync(HttpContext context, Func<Task> next, ResponseCacheOptions settings, string model, string? version, string bodyHash)
+    {
         if (version is null)
         {
             await next();
             return;
         }
 
-        var headerLength = request.Headers[InferenceHeaderLength].ToString();
-        var key = ResponseCache.KeyOf(model, version, headerLength, body);
+        var key = ResponseCache.KeyOf(model, version, bodyHash);
         CachedResponse? hit;
         try
         {
@@ -88,11 +103,32 @@ public sealed class ResponseCacheStep(
         {
             // The answer is the version that served it: store it there, whatever the lookup assumed.
             var served = context.Response.Headers[MeteringStep.ModelVersionHeader].ToString();
-            var storeKey = served.Length > 0 && served != version ? ResponseCache.KeyOf(model, served, headerLength, body) : key;
+            var storeKey = served.Length > 0 && served != version ? ResponseCache.KeyOf(model, served, bodyHash) : key;
             var entry = new CachedResponse(StatusCodes.Status200OK, KeptHeadersOf(context.Response), captured.ToArray());
             await context.Response.CompleteAsync();
             await StoreAsync(storeKey, entry, settings.TimeToLive);
         }
+    }
+
+    /// <summary>Reads the body into <paramref name="buffer"/>, hashing it on the way (one pass over the bytes).</summary>
+    private static async Task<string> ReadAndHashAsync(Stream body, Memory<byte> buffer, string headerLength, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // The header length says where the JSON ends: the same bytes split differently are a different request.
+        hash.AppendData(Encoding.UTF8.GetBytes($"{headerLength}\n"));
+        for (var read = 0; read < buffer.Length;)
+        {
+            var chunk = await body.ReadAsync(buffer[read..], cancellationToken);
+            if (chunk == 0)
+            {
+                throw new BadHttpRequestException("the request body ended before its Content-Length");
+            }
+
+            hash.AppendData(buffer.Span.Slice(read, chunk));
+            read += chunk;
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private static bool OptsOut(HttpRequest request) =>
