@@ -21,6 +21,14 @@ public sealed class GatewayStack : IAsyncDisposable
 
     public Uri Http { get; private set; } = null!;
 
+    /// <summary>CPU time the gateway process has used so far (all its threads).</summary>
+    public TimeSpan GatewayCpu()
+    {
+        var gateway = _processes.Single(process => process.StartInfo.FileName == "dotnet");
+        gateway.Refresh();
+        return gateway.TotalProcessorTime;
+    }
+
     /// <summary>An API key with the infer scope, made through the admin API as a user would.</summary>
     public string InferKey { get; private set; } = "";
 
@@ -60,7 +68,7 @@ public sealed class GatewayStack : IAsyncDisposable
         var gateway = Path.Combine(Paths.Root, "AiFactory.Gateway", "bin", configuration, "net10.0", "AiFactory.Gateway.dll");
         Http = new Uri($"http://127.0.0.1:{gatewayPort}");
         await WaitUntilAsync(() => Connects(postgresPort), "PostgreSQL");
-        Start("dotnet", [gateway], new()
+        var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             // The gateway's appsettings.json names its Kestrel endpoints; these replace them.
@@ -72,7 +80,14 @@ public sealed class GatewayStack : IAsyncDisposable
             ["services__inference__grpc__0"] = inference.Grpc.ToString(),
             ["Gateway__ApiKeys__BootstrapAdminKey"] = adminKey,
             ["Logging__LogLevel__Default"] = "Warning",
-        }, workingDirectory: Path.GetDirectoryName(gateway));
+        };
+        foreach (var setting in Environment.GetEnvironmentVariable("AIFACTORY_BENCH_GATEWAY_ENV")?.Split(';', StringSplitOptions.RemoveEmptyEntries) ?? [])
+        {
+            // Extra gateway settings for experiments, e.g. "DOTNET_gcServer=0" (like AIFACTORY_BENCH_SERVER_ENV).
+            environment[setting.Split('=', 2)[0]] = setting.Split('=', 2)[1];
+        }
+
+        Start("dotnet", [gateway], environment, workingDirectory: Path.GetDirectoryName(gateway));
 
         using var http = new HttpClient { BaseAddress = Http };
         await WaitUntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, "the gateway");

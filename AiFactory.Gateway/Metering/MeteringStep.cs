@@ -10,8 +10,9 @@ namespace AiFactory.Gateway.Metering;
 /// </summary>
 public sealed class MeteringStep(UsageMeter meter, GatewayMetrics metrics) : IProxyStep
 {
-    /// <summary>Set by inference on every inference response: the version that answered.</summary>
+    /// <summary>Set by inference on every inference response (REST and gRPC): the model and version that answered.</summary>
     public const string ModelVersionHeader = "x-aifactory-model-version";
+    public const string ModelNameHeader = "x-aifactory-model";
 
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
@@ -27,6 +28,8 @@ public sealed class MeteringStep(UsageMeter meter, GatewayMetrics metrics) : IPr
             if (key is not null)
             {
                 ModelPath.TryParse(context.Request.Path, out var model, out var pathVersion, out _);
+                // gRPC calls name the model inside the message; inference names it in the answer.
+                model = model.Length > 0 ? model : context.Response.Headers[ModelNameHeader].ToString();
                 var version = context.Response.Headers[ModelVersionHeader].ToString() is { Length: > 0 } served ? served : pathVersion ?? "";
                 meter.Record(key.Id, model, version, status);
             }

@@ -1,3 +1,4 @@
+using AiFactory.Gateway.Errors;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -28,5 +29,5 @@ public static class RequestBodyLimit
     }
 
     public static Task WriteTooLargeAsync(HttpContext context, long limit) =>
-        UpstreamErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"the request body is larger than the limit of {limit} bytes");
+        GatewayErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"the request body is larger than the limit of {limit} bytes");
 }

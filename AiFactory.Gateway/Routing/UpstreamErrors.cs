@@ -34,7 +34,7 @@ public static class UpstreamErrors
             ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, "the request body could not be read"),
             _ => (StatusCodes.Status502BadGateway, "the inference service could not be reached"),
         };
-        await WriteAsync(context, status, message);
+        await GatewayErrors.WriteAsync(context, status, message);
     }
 
     /// <summary>Kestrel's body limit surfaces inside YARP's request-body error; look through the wrapping.</summary>
@@ -50,8 +50,4 @@ public static class UpstreamErrors
 
         return false;
     }
-
-    /// <summary>Writes <c>{"error": message}</c> with <paramref name="status"/> (gRPC status for gRPC calls).</summary>
-    public static Task WriteAsync(HttpContext context, int status, string message) =>
-        GatewayErrors.WriteAsync(context, status, message);
 }

@@ -46,7 +46,9 @@ public sealed class InferenceGrpcService(InferenceService inference, ModelReposi
     {
         var (model, outputs) = await inference.InferAsync(request.ModelName, NullIfEmpty(request.ModelVersion),
             served => Prepare(served, request), context.CancellationToken);
-        context.GetHttpContext().Response.Headers[InferenceHttpResult.ModelVersionHeader] = model.Version;
+        var headers = context.GetHttpContext().Response.Headers;
+        headers[InferenceHttpResult.ModelNameHeader] = model.Name;
+        headers[InferenceHttpResult.ModelVersionHeader] = model.Version;
         var response = new ModelInferResponse { ModelName = model.Name, ModelVersion = model.Version, Id = request.Id };
         foreach (var output in outputs)
         {

@@ -17,6 +17,9 @@ public sealed class InferenceHttpResult(
     /// </summary>
     public const string ModelVersionHeader = "x-aifactory-model-version";
 
+    /// <summary>The model that answered: for gRPC calls the gateway would otherwise have to parse the message.</summary>
+    public const string ModelNameHeader = "x-aifactory-model";
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var json = new ArrayBufferWriter<byte>(16 * 1024);
@@ -26,6 +29,7 @@ public sealed class InferenceHttpResult(
         }
 
         var response = httpContext.Response;
+        response.Headers[ModelNameHeader] = model.Name;
         response.Headers[ModelVersionHeader] = model.Version;
         var binaryLength = outputs.Where((_, i) => binary[i]).Sum(output => (long)output.Data.Length);
         response.ContentLength = json.WrittenCount + binaryLength;
