@@ -64,7 +64,6 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
         // least this long after that, so that the survivor alone serves some of it.
         var loadAfterStop = TimeSpan.FromSeconds(2);
         var (survivor, stopped) = (AppHostFixture.InferenceReplicas[0], AppHostFixture.InferenceReplicas[1]);
-        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
 
         using var gateway = fixture.CreateGatewayClient();
         // Every request must reach a replica: the response cache would answer repeats itself.
@@ -122,8 +121,8 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
         finally
         {
             abandon.Cancel();
-            await commands.ExecuteCommandAsync(stopped, KnownResourceCommands.StartCommand).WaitAsync(ResourceTimeout);
-            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(stopped).WaitAsync(ResourceTimeout);
+            using var restart = new CancellationTokenSource(ResourceTimeout);
+            await fixture.StartResourceAsync(stopped, restart.Token);
         }
 
         Assert.True(failures.IsEmpty, $"{failures.Count} of {failures.Count + succeeded} requests failed:\n{string.Join("\n", failures.Take(20))}\n{fixture.RecentLog}");
@@ -168,14 +167,8 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
         OipRequests.Json(SampleModels.TextDirectionInput, [1, 3, 48, 192], SampleModels.RandomImage(seed, 1, 3, 48, 192));
 
     private async Task<long[]> InferenceCountsAsync() =>
-        await Task.WhenAll(AppHostFixture.InferenceReplicas.Select(InferenceCountAsync));
+        await Task.WhenAll(AppHostFixture.InferenceReplicas.Select(replica => InferenceCountAsync(replica)));
 
-    /// <summary>Requests a replica has executed for <see cref="Model"/>, from its own statistics.</summary>
-    private async Task<long> InferenceCountAsync(string replica)
-    {
-        using var client = fixture.CreateHttpClient(replica);
-        var body = await client.GetStringAsync($"/v2/models/{Model}/stats").WaitAsync(RequestTimeout);
-        using var stats = JsonDocument.Parse(body);
-        return stats.RootElement.GetProperty("model_stats").EnumerateArray().Sum(version => version.GetProperty("inference_count").GetInt64());
-    }
+    private Task<long> InferenceCountAsync(string replica) =>
+        fixture.InferenceCountAsync(replica, Model, CancellationToken.None).WaitAsync(RequestTimeout);
 }

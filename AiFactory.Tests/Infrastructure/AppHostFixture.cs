@@ -108,14 +108,20 @@ public sealed class AppHostFixture : IAsyncLifetime
     public async Task<long> InferenceCountAsync(string model, CancellationToken cancellationToken)
     {
         long total = 0;
-        foreach (var replica in InferenceReplicaEndpoints())
+        foreach (var replica in InferenceReplicas)
         {
-            using var http = new HttpClient { BaseAddress = replica };
-            var stats = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync($"/v2/models/{model}/stats", cancellationToken))!;
-            total += stats["model_stats"]!.AsArray().Sum(entry => entry!["inference_count"]!.GetValue<long>());
+            total += await InferenceCountAsync(replica, model, cancellationToken);
         }
 
         return total;
+    }
+
+    /// <summary>Requests one replica has counted for a model (<c>inference_count</c>, every version), from its own statistics.</summary>
+    public async Task<long> InferenceCountAsync(string replica, string model, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = App.GetEndpoint(replica, "http") };
+        var stats = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync($"/v2/models/{model}/stats", cancellationToken))!;
+        return stats["model_stats"]!.AsArray().Sum(entry => entry!["inference_count"]!.GetValue<long>());
     }
 
     /// <summary>Runs a resource command (<see cref="KnownResourceCommands"/>) and waits for the resource to get there.</summary>
