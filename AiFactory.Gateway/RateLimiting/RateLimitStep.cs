@@ -4,7 +4,6 @@ using AiFactory.Gateway.Errors;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace AiFactory.Gateway.RateLimiting;
 
@@ -37,7 +36,7 @@ public sealed class RateLimitStep(
         {
             decision = await limiter.TryAcquireAsync(key.Id, rate, burst);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception e) when (RedisFailureReporter.IsRedisFailure(e))
         {
             redisFailures.Report("rate limiting", e, settings.FailOpen ? "Requests are served without rate limits" : "Requests are refused with 503");
             if (!settings.FailOpen)

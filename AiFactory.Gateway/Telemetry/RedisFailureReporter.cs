@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using StackExchange.Redis;
 
 namespace AiFactory.Gateway.Telemetry;
 
@@ -9,6 +10,10 @@ namespace AiFactory.Gateway.Telemetry;
 public sealed class RedisFailureReporter(GatewayMetrics metrics, ILogger<RedisFailureReporter> logger, TimeProvider time)
 {
     public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>What a Redis call throws when Redis cannot be asked (down, slow, or the client shut down).</summary>
+    public static bool IsRedisFailure(Exception exception) =>
+        exception is RedisException or TimeoutException or ObjectDisposedException;
 
     private readonly ConcurrentDictionary<string, long> _lastLogged = new();
 
