@@ -33,9 +33,9 @@ public sealed class ModelAccessStep : IProxyStep
     /// <summary>Whether the request addresses a model, and which (null: a gRPC message that could not be read).</summary>
     private static async Task<(bool Found, string? Model)> ModelOfAsync(HttpContext context)
     {
-        if (ModelPath.TryParse(context.Request.Path, out var model, out _, out _))
+        if (ModelPath.Of(context) is { } path)
         {
-            return (true, model);
+            return (true, path.Model);
         }
 
         return GrpcModelName.AddressesModel(context.Request)

@@ -6,7 +6,6 @@ using AiFactory.Gateway.Metering;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace AiFactory.Gateway.Caching;
@@ -32,12 +31,14 @@ public sealed class ResponseCacheStep(
     {
         var settings = options.Value;
         var request = context.Request;
-        if (!settings.Enabled || GatewayErrors.IsGrpc(request) || !ModelPath.IsInfer(request, out var model, out var version)
+        if (!settings.Enabled || GatewayErrors.IsGrpc(request) || ModelPath.Of(context) is not { } path || !path.IsInfer(request)
             || request.ContentLength is not { } length || length > settings.MaxRequestBytes || OptsOut(request))
         {
             await next();
             return;
         }
+
+        var (model, version) = (path.Model, path.Version);
 
         // Which version serves the model is asked now, while the body is read and hashed.
         var versionLookup = version is null ? ResolveVersionAsync(model, context.RequestAborted) : Task.FromResult<string?>(version);
@@ -70,7 +71,7 @@ public sealed class ResponseCacheStep(
         {
             hit = await cache.GetAsync(key);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception e) when (RedisFailureReporter.IsRedisFailure(e))
         {
             redisFailures.Report("cache lookup", e, "Requests are forwarded uncached");
             metrics.CacheLookup("error");
@@ -155,7 +156,7 @@ public sealed class ResponseCacheStep(
         {
             await cache.SetAsync(key, entry, timeToLive);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception e) when (RedisFailureReporter.IsRedisFailure(e))
         {
             redisFailures.Report("cache store", e, "Answers are not cached");
         }

@@ -27,10 +27,10 @@ public sealed class MeteringStep(UsageMeter meter, GatewayMetrics metrics) : IPr
             metrics.Request(context.RouteId(), status, key?.Id);
             if (key is not null)
             {
-                ModelPath.TryParse(context.Request.Path, out var model, out var pathVersion, out _);
+                var path = ModelPath.Of(context);
                 // gRPC calls name the model inside the message; inference names it in the answer.
-                model = model.Length > 0 ? model : context.Response.Headers[ModelNameHeader].ToString();
-                var version = context.Response.Headers[ModelVersionHeader].ToString() is { Length: > 0 } served ? served : pathVersion ?? "";
+                var model = path?.Model ?? context.Response.Headers[ModelNameHeader].ToString();
+                var version = context.Response.Headers[ModelVersionHeader].ToString() is { Length: > 0 } served ? served : path?.Version ?? "";
                 meter.Record(key.Id, model, version, status);
             }
         }

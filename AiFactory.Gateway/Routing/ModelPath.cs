@@ -1,29 +1,44 @@
 namespace AiFactory.Gateway.Routing;
 
-/// <summary>Reads the model and version an OIP path addresses: <c>/v2/models/{model}[/versions/{version}][/...]</c>.</summary>
-public static class ModelPath
+/// <summary>The model and version an OIP path addresses: <c>/v2/models/{model}[/versions/{version}][/.../{action}]</c>.</summary>
+public sealed record ModelPath(string Model, string? Version, string? Action)
 {
-    public static bool TryParse(PathString path, out string model, out string? version, out string? action)
+    private static readonly object ItemKey = new();
+
+    /// <summary>
+    /// The request's model path, or null for paths that name no model. Parsed once per request: metering, the
+    /// allow-list and the cache all ask.
+    /// </summary>
+    public static ModelPath? Of(HttpContext context)
     {
-        (model, version, action) = ("", null, null);
+        if (context.Items.TryGetValue(ItemKey, out var parsed))
+        {
+            return (ModelPath?)parsed;
+        }
+
+        var path = Parse(context.Request.Path);
+        context.Items[ItemKey] = path;
+        return path;
+    }
+
+    /// <summary>True for <c>POST /v2/models/{m}[/versions/{v}]/infer</c>.</summary>
+    public bool IsInfer(HttpRequest request) => Action == "infer" && HttpMethods.IsPost(request.Method);
+
+    private static ModelPath? Parse(PathString path)
+    {
         var segments = (path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (segments is not ["v2", "models", var name, .. var rest] || name.Length == 0)
         {
-            return false;
+            return null;
         }
 
-        model = Uri.UnescapeDataString(name);
+        string? version = null;
         if (rest is ["versions", var v, .. var tail])
         {
             version = Uri.UnescapeDataString(v);
             rest = tail;
         }
 
-        action = rest.Length > 0 ? rest[^1] : null;
-        return true;
+        return new ModelPath(Uri.UnescapeDataString(name), version, rest.Length > 0 ? rest[^1] : null);
     }
-
-    /// <summary>True for <c>POST /v2/models/{m}[/versions/{v}]/infer</c>.</summary>
-    public static bool IsInfer(HttpRequest request, out string model, out string? version) =>
-        TryParse(request.Path, out model, out version, out var action) && action == "infer" && HttpMethods.IsPost(request.Method);
 }
