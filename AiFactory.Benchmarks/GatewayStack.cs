@@ -56,7 +56,7 @@ public sealed class GatewayStack : IAsyncDisposable
 
     private async Task StartAsync(ServerProcess inference, string directory)
     {
-        var (redisPort, postgresPort, gatewayPort, grpcPort) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var (redisPort, postgresPort, gatewayPort, grpcPort) = (LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
 
@@ -171,13 +171,6 @@ public sealed class GatewayStack : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -59,7 +59,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
         var configuration = typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
         var server = Path.Combine(Paths.Root, "AiFactory.Inference", "bin", configuration, "net10.0", "AiFactory.Inference.dll");
-        var (httpPort, grpcPort) = (FreePort(), FreePort());
+        var (httpPort, grpcPort) = (LocalPorts.Free(), LocalPorts.Free());
         var start = new ProcessStartInfo("dotnet", [server])
         {
             // The server's own folder is its content root: appsettings.json lives there.
@@ -195,13 +195,6 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             log.WriteLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
