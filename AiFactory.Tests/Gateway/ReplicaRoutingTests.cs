@@ -134,9 +134,7 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
 
     private void KillProcessOf(string resource)
     {
-        Assert.True(fixture.App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"{resource} has no state");
-        var pid = state.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value;
-        using var process = Process.GetProcessById(Convert.ToInt32(pid));
+        using var process = fixture.ProcessOf(resource);
         process.Kill(entireProcessTree: true);
     }
 

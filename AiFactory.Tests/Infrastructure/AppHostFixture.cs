@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -136,6 +137,22 @@ public sealed class AppHostFixture : IAsyncLifetime
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cancellationToken);
         Assert.True(result.Success, $"starting {resource}: {result.Message}");
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+    }
+
+    /// <summary>The operating-system process Aspire runs for <paramref name="resource"/> (a project or executable).</summary>
+    public Process ProcessOf(string resource)
+    {
+        Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"{resource} has no state");
+        var pid = state.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value;
+        return Process.GetProcessById(Convert.ToInt32(pid));
+    }
+
+    /// <summary>The resident memory (RSS) of <paramref name="resource"/>'s process now, in bytes.</summary>
+    public long ResidentBytes(string resource)
+    {
+        using var process = ProcessOf(resource);
+        process.Refresh();
+        return process.WorkingSet64;
     }
 
     public async Task DisposeAsync()
