@@ -92,7 +92,8 @@ public static class InfrastructureExtensions
         // Named volumes: the default name hashes the AppHost's path, which would make manifests/ differ per clone.
         var cache = builder.AddRedis(CacheName)
             .WithDataVolume($"{CacheName}-data")
-            .WithPersistence();
+            .WithPersistence()
+            .WithMemoryPolicy();
         var postgres = builder.AddPostgres(PostgresName)
             .WithDataVolume($"{PostgresName}-data")
             // The image creates the database at first start: in a cluster nothing else would.
@@ -131,6 +132,10 @@ public static class InfrastructureExtensions
                 context.Args.Add(redisDirectory);
                 context.Args.Add("--appendonly");
                 context.Args.Add("yes");
+                foreach (var argument in RedisMemoryPolicy.ServerArguments(builder))
+                {
+                    context.Args.Add(argument);
+                }
             })
             .WithHealthCheck(AddHealthCheck(builder, redis, () => new RedisPingHealthCheck(redis)));
 

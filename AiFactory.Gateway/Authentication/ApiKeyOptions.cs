@@ -19,4 +19,15 @@ public sealed class ApiKeyOptions
     /// <summary>How often each gateway asks PostgreSQL for revocations; bounds how long a revoked key still works.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:10")]
     public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Keys (that the store has) a gateway remembers at most; the least recently used is forgotten first.</summary>
+    [Range(1, 10_000_000)]
+    public int CacheCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Ids the store does not have that a gateway remembers at most (for <see cref="CacheDuration"/>), so a repeated
+    /// unknown id costs no store lookup. Kept apart from the real keys, which a flood of made-up ids cannot push out.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int UnknownKeyCacheCapacity { get; set; } = 10_000;
 }

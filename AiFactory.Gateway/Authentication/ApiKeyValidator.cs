@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using AiFactory.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace AiFactory.Gateway.Authentication;
@@ -7,9 +7,10 @@ namespace AiFactory.Gateway.Authentication;
 public enum KeyCheck { Valid, Unknown, Revoked, StoreUnavailable }
 
 /// <summary>
-/// Checks presented keys against PostgreSQL, remembering each key it looked up for
-/// <see cref="ApiKeyOptions.CacheDuration"/> so a request costs no database round trip.
-/// <see cref="RevocationWatcher"/> forgets revoked keys as soon as any gateway revokes them.
+/// Checks presented keys against PostgreSQL, remembering each id it looked up, found or not, for
+/// <see cref="ApiKeyOptions.CacheDuration"/> (in a bounded <see cref="ApiKeyCache"/>) so a request costs no
+/// database round trip. <see cref="RevocationWatcher"/> forgets revoked keys as soon as any gateway revokes them.
+/// Every lookup is counted in <c>aifactory.gateway.apikey.lookups</c>.
 /// </summary>
 public sealed class ApiKeyValidator
 {
@@ -19,15 +20,18 @@ public sealed class ApiKeyValidator
     private readonly IOptions<ApiKeyOptions> _options;
     private readonly ILogger<ApiKeyValidator> _logger;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, Entry> _entries = new();
+    private readonly GatewayMetrics _metrics;
+    private readonly ApiKeyCache _entries;
     private readonly (ApiKey Key, byte[] Hash)? _bootstrap;
 
-    public ApiKeyValidator(ApiKeyStore store, IOptions<ApiKeyOptions> options, ILogger<ApiKeyValidator> logger, TimeProvider time)
+    public ApiKeyValidator(ApiKeyStore store, IOptions<ApiKeyOptions> options, ILogger<ApiKeyValidator> logger, TimeProvider time, GatewayMetrics metrics)
     {
         _store = store;
         _options = options;
         _logger = logger;
         _time = time;
+        _metrics = metrics;
+        _entries = new ApiKeyCache(options.Value);
         if (!string.IsNullOrEmpty(options.Value.BootstrapAdminKey))
         {
             _bootstrap = (new ApiKey(BootstrapKeyId, "bootstrap admin key", ApiKeyScopes.All, null, null, null, null, DateTimeOffset.MinValue, null),
@@ -40,9 +44,7 @@ public sealed class ApiKeyValidator
     {
         if (!ApiKeyFormat.TryGetId(plaintext, out var id))
         {
-            return _bootstrap is { } bootstrap && ApiKeyFormat.Matches(plaintext, bootstrap.Hash)
-                ? (KeyCheck.Valid, bootstrap.Key)
-                : (KeyCheck.Unknown, null);
+            return CheckBootstrap(plaintext);
         }
 
         var now = _time.GetUtcNow();
@@ -51,17 +53,46 @@ public sealed class ApiKeyValidator
             try
             {
                 var found = await _store.FindAsync(id, cancellationToken);
-                entry = new Entry(found?.Key, found?.Hash, now + _options.Value.CacheDuration);
+                _metrics.KeyLookup(found is null ? "unknown" : "found");
+                entry = new CachedKey(found?.Key, found?.Hash, now + _options.Value.CacheDuration);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
             {
+                _metrics.KeyLookup("error");
                 _logger.LogWarning(e, "The API key store is unavailable; key {KeyId} cannot be checked", id);
                 return (KeyCheck.StoreUnavailable, null);
             }
 
-            _entries[id] = entry;
+            _entries.Set(id, entry);
         }
 
+        return Check(plaintext, entry);
+    }
+
+    /// <summary>
+    /// The key when it can be accepted without asking the store: the bootstrap key, or a key this gateway remembers
+    /// as valid. Null when that would take a store lookup or the key is not valid.
+    /// </summary>
+    public ApiKey? ValidWithoutStore(string plaintext)
+    {
+        if (!ApiKeyFormat.TryGetId(plaintext, out var id))
+        {
+            return CheckBootstrap(plaintext).Key;
+        }
+
+        return _entries.TryGetValue(id, out var entry) && entry.Expires > _time.GetUtcNow() ? Check(plaintext, entry).Key : null;
+    }
+
+    /// <summary>Forgets what this gateway remembers of a key, so its next use reads the store again.</summary>
+    public void Forget(string id) => _entries.Remove(id);
+
+    private (KeyCheck Check, ApiKey? Key) CheckBootstrap(string plaintext) =>
+        _bootstrap is { } bootstrap && ApiKeyFormat.Matches(plaintext, bootstrap.Hash)
+            ? (KeyCheck.Valid, bootstrap.Key)
+            : (KeyCheck.Unknown, null);
+
+    private static (KeyCheck Check, ApiKey? Key) Check(string plaintext, CachedKey entry)
+    {
         if (entry.Key is null || !ApiKeyFormat.Matches(plaintext, entry.Hash!))
         {
             return (KeyCheck.Unknown, null);
@@ -69,10 +100,4 @@ public sealed class ApiKeyValidator
 
         return entry.Key.IsRevoked ? (KeyCheck.Revoked, null) : (KeyCheck.Valid, entry.Key);
     }
-
-    /// <summary>Forgets what this gateway remembers of a key, so its next use reads the store again.</summary>
-    public void Forget(string id) => _entries.TryRemove(id, out _);
-
-    /// <summary>A key as last read from the store: <see cref="Key"/> is null for an id the store does not have.</summary>
-    private sealed record Entry(ApiKey? Key, byte[]? Hash, DateTimeOffset Expires);
 }

@@ -26,6 +26,7 @@ public static class GatewayServiceExtensions
         var services = builder.Services;
         services.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName)
             .AddValidatedOptions<ApiKeyOptions>(ApiKeyOptions.SectionName)
+            .AddValidatedOptions<FailedAuthenticationOptions>(FailedAuthenticationOptions.SectionName)
             .AddValidatedOptions<RateLimitOptions>(RateLimitOptions.SectionName)
             .AddValidatedOptions<ResponseCacheOptions>(ResponseCacheOptions.SectionName)
             .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName);
@@ -55,12 +56,14 @@ public static class GatewayServiceExtensions
             authorization.AddPolicy(scope, policy => policy.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope));
         }
 
-        services.AddSingleton<ApiKeyStore>().AddSingleton<ApiKeyValidator>().AddHostedService<RevocationWatcher>();
-        services.AddSingleton<RedisRateLimiter>().AddSingleton<KeyConcurrencyLimiter>();
+        services.AddSingleton<ApiKeyStore>().AddSingleton<ApiKeyValidator>().AddHostedService<RevocationWatcher>()
+            .AddSingleton<FailedAuthenticationThrottle>();
+        services.AddSingleton<RedisRateLimiter>().AddSingleton<LocalRateLimiter>().AddSingleton<RateLimitMode>()
+            .AddHostedSingleton<GatewayReplicas>().AddHostedSingleton<RateLimitBucketSweeper>()
+            .AddSingleton<KeyConcurrencyLimiter>();
         services.AddSingleton<ResponseCache>();
         services.AddHttpClient<ModelVersionResolver>(ModelVersionResolver.ClientName, http => http.BaseAddress = new Uri("http://inference"));
-        services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>()
-            .AddSingleton<UsageFlushService>().AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
+        services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>().AddHostedSingleton<UsageFlushService>();
         services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<RateLimitStep>().AddSingleton<ResponseCacheStep>()
             .AddSingleton<UpstreamTimingStep>();
 
@@ -69,6 +72,10 @@ public static class GatewayServiceExtensions
         services.AddOpenApi();
         return builder;
     }
+
+    /// <summary>A hosted service that other services (and tests) can also resolve: one instance for both.</summary>
+    private static IServiceCollection AddHostedSingleton<TService>(this IServiceCollection services) where TService : class, IHostedService =>
+        services.AddSingleton<TService>().AddHostedService(provider => provider.GetRequiredService<TService>());
 
     private static IServiceCollection AddValidatedOptions<TOptions>(this IServiceCollection services, string section) where TOptions : class
     {

@@ -98,6 +98,25 @@ public sealed class AppHostFixture : IAsyncLifetime
     public HttpClient CreateGatewayClient(string? apiKey = null) =>
         GatewayClients.Prepare(new HttpClient { BaseAddress = App.GetEndpoint("gateway", "http") }, apiKey ?? AdminKey);
 
+    /// <summary>
+    /// A client of the gateway's own REST endpoint (not the proxy Aspire puts in front of it, through which every
+    /// client is 127.0.0.1) connecting from <paramref name="from"/>: the gateway sees that address, as it sees a
+    /// client's in a cluster. For tests of what the gateway does per client address.
+    /// </summary>
+    public HttpClient CreateDirectGatewayClient(System.Net.IPAddress from, string apiKey)
+    {
+        Assert.True(App.ResourceNotifications.TryGetCurrentState("gateway", out var state), "gateway has no state");
+        var url = state.Snapshot.EnvironmentVariables.Single(variable => variable.Name == "Kestrel__Endpoints__http__Url").Value!;
+        return GatewayClients.Prepare(ClientAddresses.ConnectingFrom(from, new Uri(url)), apiKey);
+    }
+
+    /// <summary>The sum of a metric's series (Prometheus name) that carry <paramref name="labels"/>, scraped from the gateway's <c>/metrics</c>.</summary>
+    public async Task<double> GatewayMetricAsync(string metric, params string[] labels)
+    {
+        using var http = new HttpClient { BaseAddress = App.GetEndpoint("gateway", "http") };
+        return PrometheusText.Sum(await PrometheusText.ScrapeAsync(http), metric, labels);
+    }
+
     /// <summary>A gRPC channel to the gateway's HTTP/2 endpoint; see <see cref="CreateGatewayClient"/>.</summary>
     public GrpcChannel CreateGatewayGrpcChannel(string? apiKey = null) =>
         GatewayClients.Channel(App.GetEndpoint("gateway", "grpc"), apiKey ?? AdminKey);
@@ -139,12 +158,54 @@ public sealed class AppHostFixture : IAsyncLifetime
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
     }
 
-    /// <summary>The operating-system process Aspire runs for <paramref name="resource"/> (a project or executable).</summary>
+    /// <summary>
+    /// The operating-system process of <paramref name="resource"/>: the executable Aspire started, or for a project
+    /// the application itself. Aspire starts a project through <c>dotnet run</c> and reports that command's process,
+    /// a launcher that only waits for the application it started; its memory says nothing about the application's.
+    /// </summary>
     public Process ProcessOf(string resource)
     {
         Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"{resource} has no state");
-        var pid = state.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value;
-        return Process.GetProcessById(Convert.ToInt32(pid));
+        var pid = Convert.ToInt32(state.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value);
+        var isProject = state.Snapshot.Properties.Any(property => property.Name == "resource.launchConfigurationType" && Equals(property.Value, "project"));
+        if (isProject && OperatingSystem.IsLinux())
+        {
+            var children = ChildrenOf(pid);
+            Assert.True(children.Count == 1, $"{resource}'s launcher (pid {pid}) has {children.Count} child processes; expected its application alone");
+            pid = children[0];
+        }
+
+        return Process.GetProcessById(pid);
+    }
+
+    /// <summary>Processes whose parent is <paramref name="pid"/>, from <c>/proc/*/stat</c> (the parent is the field after the state).</summary>
+    private static List<int> ChildrenOf(int pid)
+    {
+        var children = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var candidate))
+            {
+                continue;
+            }
+
+            try
+            {
+                // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read from the last ')'.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1]) == pid)
+                {
+                    children.Add(candidate);
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended while being read.
+            }
+        }
+
+        return children;
     }
 
     /// <summary>The resident memory (RSS) of <paramref name="resource"/>'s process now, in bytes.</summary>

@@ -104,6 +104,15 @@ public sealed partial class AspireManifestTests
     }
 
     [Fact]
+    public async Task Redis_is_published_with_a_memory_bound_and_an_eviction_policy_that_spares_keys_without_expiry()
+    {
+        var cache = (await Manifest.Value)["resources"]!["cache"]!;
+        Assert.Equal("/bin/sh", (string?)cache["entrypoint"]);
+        Assert.Equal("-c", (string?)cache["args"]![0]);
+        Assert.Matches(@"^redis-server .* --maxmemory 256mb --maxmemory-policy volatile-lru$", (string?)cache["args"]![1]);
+    }
+
+    [Fact]
     public async Task Volumes_have_names_that_do_not_depend_on_where_the_repository_is()
     {
         var resources = (await Manifest.Value)["resources"]!.AsObject();

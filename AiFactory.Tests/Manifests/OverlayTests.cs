@@ -269,6 +269,52 @@ public sealed partial class OverlayTests
         Assert.NotEmpty(rendered.OfKind("NetworkPolicy"));
     }
 
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task Redis_is_bounded_well_below_its_memory_limit_and_evicts_only_keys_with_an_expiry(string overlay)
+    {
+        var cache = Rendered.Containers((await ManifestTools.RenderAsync(overlay)).Single("StatefulSet", "cache"), includeInit: false).Single();
+        var command = string.Join(' ', cache["args"]!.AsArray().Select(argument => (string?)argument));
+
+        Assert.Contains("--maxmemory-policy volatile-lru", command);
+        var maxMemory = MaxMemory().Match(command);
+        Assert.True(maxMemory.Success, $"the cache has no --maxmemory in megabytes: {command}");
+        var limit = MemoryQuantity().Match((string)cache["resources"]!["limits"]!["memory"]!);
+        var limitMiB = long.Parse(limit.Groups[1].Value) * (limit.Groups[2].Value == "Gi" ? 1024 : 1);
+        // Snapshots fork Redis (copy-on-write), and buffers and fragmentation are not counted by maxmemory.
+        Assert.True(long.Parse(maxMemory.Groups[1].Value) * 2 <= limitMiB, $"maxmemory {maxMemory.Value} leaves too little of the {limit.Value} limit");
+    }
+
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task Without_redis_each_gateway_replica_assumes_at_least_the_autoscalers_minimum_of_replicas(string overlay)
+    {
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        var gateway = Rendered.Containers(rendered.Single("Deployment", "gateway"), includeInit: false).Single();
+        var env = gateway["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"]);
+
+        Assert.Equal((string?)rendered.Single("HorizontalPodAutoscaler", "gateway")["spec"]!["minReplicas"]!.ToString(), env["Gateway__RateLimits__MinReplicas"]);
+    }
+
+    [Fact]
+    public async Task Monitoring_alerts_when_a_gateway_replica_enforces_rate_limits_alone_because_redis_is_unreachable()
+    {
+        var rules = (await ManifestTools.RenderAsync("overlays/monitoring")).OfKind("PrometheusRule").SelectMany(r => r["spec"]!["groups"]!.AsArray())
+            .SelectMany(g => g!["rules"]!.AsArray()).Select(r => r!.AsObject()).ToList();
+
+        var degraded = Assert.Single(rules, r => ((string?)r["expr"] ?? "").Contains("aifactory_gateway_ratelimit_degraded"));
+        Assert.Matches(@">\s*0\s*$", ((string)degraded["expr"]!).Trim());
+        Assert.NotNull(degraded["alert"]);
+        Assert.NotNull(degraded["labels"]?["severity"]);
+        Assert.Contains((string?)degraded["for"], new[] { "1m", "2m", "5m" });
+    }
+
+    [GeneratedRegex(@"--maxmemory (\d+)mb\b")]
+    private static partial Regex MaxMemory();
+
+    [GeneratedRegex(@"^(\d+)(Mi|Gi)$")]
+    private static partial Regex MemoryQuantity();
+
     [GeneratedRegex(@"\{([a-zA-Z0-9-]+)\.(?:value|inputs)")]
     private static partial Regex ParameterReference();
 
