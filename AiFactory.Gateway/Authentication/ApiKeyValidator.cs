@@ -13,14 +13,12 @@ public enum KeyCheck { Valid, Unknown, Revoked, StoreUnavailable }
 /// </summary>
 public sealed class ApiKeyValidator
 {
-    public const string BootstrapKeyId = "bootstrap";
-
     private readonly ApiKeyStore _store;
     private readonly IOptions<ApiKeyOptions> _options;
     private readonly ILogger<ApiKeyValidator> _logger;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Entry> _entries = new();
-    private readonly (ApiKey Key, byte[] Hash)? _bootstrap;
+    private readonly ConfiguredKeys _configured;
 
     public ApiKeyValidator(ApiKeyStore store, IOptions<ApiKeyOptions> options, ILogger<ApiKeyValidator> logger, TimeProvider time)
     {
@@ -28,11 +26,7 @@ public sealed class ApiKeyValidator
         _options = options;
         _logger = logger;
         _time = time;
-        if (!string.IsNullOrEmpty(options.Value.BootstrapAdminKey))
-        {
-            _bootstrap = (new ApiKey(BootstrapKeyId, "bootstrap admin key", ApiKeyScopes.All, null, null, null, null, DateTimeOffset.MinValue, null),
-                ApiKeyFormat.Hash(options.Value.BootstrapAdminKey));
-        }
+        _configured = new ConfiguredKeys(options.Value);
     }
 
     /// <summary>Checks <paramref name="plaintext"/>; the key is returned when the check is <see cref="KeyCheck.Valid"/>.</summary>
@@ -40,9 +34,7 @@ public sealed class ApiKeyValidator
     {
         if (!ApiKeyFormat.TryGetId(plaintext, out var id))
         {
-            return _bootstrap is { } bootstrap && ApiKeyFormat.Matches(plaintext, bootstrap.Hash)
-                ? (KeyCheck.Valid, bootstrap.Key)
-                : (KeyCheck.Unknown, null);
+            return _configured.Find(plaintext) is { } configured ? (KeyCheck.Valid, configured) : (KeyCheck.Unknown, null);
         }
 
         var now = _time.GetUtcNow();
