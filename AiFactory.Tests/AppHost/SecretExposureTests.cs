@@ -1,16 +1,18 @@
 using AiFactory.Tests.Infrastructure;
+using Aspire.Hosting.Testing;
+using Npgsql;
 
 namespace AiFactory.Tests.AppHost;
 
 /// <summary>
-/// Where the bootstrap admin key goes while the AppHost runs the application: into the gateway's environment and
-/// nowhere else, never onto a command line (which <c>ps</c> shows every user of the machine) or into a log.
+/// Where the secrets go while the AppHost runs the application: never onto a command line (which <c>ps</c> shows every
+/// user of the machine) or into a log, and the bootstrap admin key into the gateway's environment and nowhere else.
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public sealed class SecretExposureTests(AppHostFixture fixture)
 {
     [Fact]
-    public void The_admin_key_is_on_no_command_line_of_the_application_and_in_no_log()
+    public async Task No_secret_is_on_a_command_line_of_the_application_or_in_its_log()
     {
         // The AppHost runs in this process.
         var processes = LocalProcesses.ApplicationOf(Environment.ProcessId).Append(Environment.ProcessId).ToList();
@@ -20,15 +22,19 @@ public sealed class SecretExposureTests(AppHostFixture fixture)
             Assert.Contains(process.Id, processes);
         }
 
-        foreach (var pid in processes)
+        var log = fixture.FullLog.Split('\n');
+        foreach (var (secret, value) in await SecretsAsync())
         {
-            var commandLine = LocalProcesses.CommandLineOf(pid) ?? "";
-            Assert.False(commandLine.Contains(fixture.AdminKey, StringComparison.Ordinal),
-                $"process {pid} shows the admin key on its command line: {commandLine.Replace(fixture.AdminKey, "<admin key>")}");
-        }
+            foreach (var pid in processes)
+            {
+                var commandLine = LocalProcesses.CommandLineOf(pid) ?? "";
+                Assert.False(commandLine.Contains(value, StringComparison.Ordinal),
+                    $"process {pid} shows {secret} on its command line: {commandLine.Replace(value, $"<{secret}>")}");
+            }
 
-        var leaks = fixture.FullLog.Split('\n').Where(line => line.Contains(fixture.AdminKey, StringComparison.Ordinal)).ToList();
-        Assert.True(leaks.Count == 0, $"the log shows the admin key:\n{string.Join('\n', leaks).Replace(fixture.AdminKey, "<admin key>")}");
+            var leaks = log.Where(line => line.Contains(value, StringComparison.Ordinal)).ToList();
+            Assert.True(leaks.Count == 0, $"the log shows {secret}:\n{string.Join('\n', leaks).Replace(value, $"<{secret}>")}");
+        }
     }
 
     [Fact]
@@ -49,4 +55,15 @@ public sealed class SecretExposureTests(AppHostFixture fixture)
             Assert.Fail($"process {pid} ({LocalProcesses.CommandLineOf(pid)}) holds the admin key in {string.Join(", ", variables)}");
         }
     }
+
+    // What the application holds that must stay secret: the keys, and the database passwords (the superuser's and the
+    // gateway's role's). The cache password is not here: redis-server takes it as an argument (--requirepass), which
+    // Redis then hides by rewriting its process title.
+    private async Task<Dictionary<string, string>> SecretsAsync() => new()
+    {
+        ["the admin key"] = fixture.AdminKey,
+        ["the dashboard's key"] = fixture.EnvironmentOf("dashboard")["Gateway__ApiKey"],
+        ["the gateway's database password"] = new NpgsqlConnectionStringBuilder(fixture.EnvironmentOf("gateway")["ConnectionStrings__aifactory"]).Password!,
+        ["the PostgreSQL superuser's password"] = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync("postgres")).Password!,
+    };
 }
