@@ -94,10 +94,18 @@ public static class InfrastructureExtensions
             .WithDataVolume($"{CacheName}-data")
             .WithPersistence()
             .WithMemoryPolicy();
+        var gatewayPassword = AddPassword(builder, GatewayDatabaseRole.PasswordParameter);
         var postgres = builder.AddPostgres(PostgresName)
             .WithDataVolume($"{PostgresName}-data")
             // The image creates the database at first start: in a cluster nothing else would.
-            .WithEnvironment("POSTGRES_DB", DatabaseName);
+            .WithEnvironment("POSTGRES_DB", DatabaseName)
+            .WithEnvironment(GatewayDatabaseRole.PasswordVariable, gatewayPassword);
+        if (!builder.ExecutionContext.IsPublishMode)
+        {
+            // The image runs it at the data volume's first start; in a cluster the overlays mount it from a ConfigMap.
+            postgres.WithInitFiles(GatewayDatabaseRole.ScriptPath(RepositoryRoot(builder)));
+        }
+
         var database = postgres.AddDatabase(DatabaseName);
 
         var cacheEndpoint = cache.Resource.PrimaryEndpoint;
@@ -106,8 +114,7 @@ public static class InfrastructureExtensions
             InfrastructureMode.Containers,
             new Connection(CacheName, cache, ReferenceExpression.Create(
                 $"{cacheEndpoint.Property(EndpointProperty.Host)}:{cacheEndpoint.Property(EndpointProperty.Port)},password={cache.Resource.PasswordParameter!}")),
-            new Connection(DatabaseName, database, ReferenceExpression.Create(
-                $"Host={postgresEndpoint.Property(EndpointProperty.Host)};Port={postgresEndpoint.Property(EndpointProperty.Port)};Username=postgres;Password={postgres.Resource.PasswordParameter};Database={DatabaseName}")));
+            new Connection(DatabaseName, database, GatewayDatabaseRole.ConnectionString(postgresEndpoint, gatewayPassword.Resource, DatabaseName)));
     }
 
     private static AiFactoryInfrastructure AddLocalServers(IDistributedApplicationBuilder builder)
@@ -140,7 +147,9 @@ public static class InfrastructureExtensions
             .WithHealthCheck(AddHealthCheck(builder, redis, () => new RedisPingHealthCheck(redis)));
 
         var postgresPassword = AddPassword(builder, $"{PostgresName}-password");
+        var gatewayPassword = AddPassword(builder, GatewayDatabaseRole.PasswordParameter);
         var postgres = new LocalPostgresResource(PostgresName, RepositoryRoot(builder), postgresPassword.Resource, DatabaseName);
+        var gatewayConnection = GatewayDatabaseRole.ConnectionString(postgres.PrimaryEndpoint, gatewayPassword.Resource, DatabaseName);
         var database = builder.AddResource(postgres)
             .WithEndpoint(name: LocalPostgresResource.EndpointName, scheme: "tcp")
             .WithArgs(context =>
@@ -151,12 +160,14 @@ public static class InfrastructureExtensions
                 context.Args.Add(postgres.DatabaseName);
             })
             .WithEnvironment("POSTGRES_PASSWORD", postgres.Password)
-            .WithHealthCheck(AddHealthCheck(builder, postgres, () => new PostgresQueryHealthCheck(postgres)));
+            .WithEnvironment(GatewayDatabaseRole.PasswordVariable, gatewayPassword)
+            // Serving means the gateway's role can log in: run-postgres.sh makes it after the database.
+            .WithHealthCheck(AddHealthCheck(builder, postgres, () => new PostgresQueryHealthCheck(postgres.Name, gatewayConnection)));
 
         return new AiFactoryInfrastructure(
             InfrastructureMode.Local,
             new Connection(CacheName, cache, redis.ConnectionStringExpression),
-            new Connection(DatabaseName, database, postgres.ConnectionStringExpression));
+            new Connection(DatabaseName, database, gatewayConnection));
     }
 
     private static IResourceBuilder<ParameterResource> AddPassword(IDistributedApplicationBuilder builder, string name) =>

@@ -27,14 +27,14 @@ internal sealed class RedisPingHealthCheck(IResourceWithConnectionString redis) 
 }
 
 /// <inheritdoc cref="RedisPingHealthCheck"/>
-internal sealed class PostgresQueryHealthCheck(IResourceWithConnectionString postgres) : IHealthCheck
+internal sealed class PostgresQueryHealthCheck(string name, ReferenceExpression connectionString) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var connectionString = await postgres.ConnectionStringExpression.GetValueAsync(cancellationToken);
-            await using var connection = new NpgsqlConnection(connectionString + ";Timeout=2;Pooling=false");
+            var value = await connectionString.GetValueAsync(cancellationToken);
+            await using var connection = new NpgsqlConnection(value + ";Timeout=2;Pooling=false");
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand("SELECT 1", connection);
             await command.ExecuteScalarAsync(cancellationToken);
@@ -42,7 +42,7 @@ internal sealed class PostgresQueryHealthCheck(IResourceWithConnectionString pos
         }
         catch (Exception e)
         {
-            return HealthCheckResult.Unhealthy($"{postgres.Name} does not answer SELECT 1", e);
+            return HealthCheckResult.Unhealthy($"{name} does not answer SELECT 1", e);
         }
     }
 }

@@ -7,10 +7,16 @@ public sealed class ApiKeyOptions
     public const string SectionName = "Gateway:ApiKeys";
 
     /// <summary>
-    /// A key with both scopes that exists only in configuration (the AppHost's secret parameter
+    /// A key with every scope that exists only in configuration (the AppHost's secret parameter
     /// <c>gateway-admin-key</c>), so the first real keys can be created. Empty: none.
     /// </summary>
     public string? BootstrapAdminKey { get; set; }
+
+    /// <summary>
+    /// A key with the <c>read</c> scope only that exists only in configuration (the AppHost's secret parameter
+    /// <c>dashboard-api-key</c>): what the operators' dashboard reads with until operators sign in. Empty: none.
+    /// </summary>
+    public string? DashboardKey { get; set; }
 
     /// <summary>How long a gateway trusts a key it looked up before reading it again.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]

@@ -14,15 +14,13 @@ public enum KeyCheck { Valid, Unknown, Revoked, StoreUnavailable }
 /// </summary>
 public sealed class ApiKeyValidator
 {
-    public const string BootstrapKeyId = "bootstrap";
-
     private readonly ApiKeyStore _store;
     private readonly IOptions<ApiKeyOptions> _options;
     private readonly ILogger<ApiKeyValidator> _logger;
     private readonly TimeProvider _time;
     private readonly GatewayMetrics _metrics;
     private readonly ApiKeyCache _entries;
-    private readonly (ApiKey Key, byte[] Hash)? _bootstrap;
+    private readonly ConfiguredKeys _configured;
 
     public ApiKeyValidator(ApiKeyStore store, IOptions<ApiKeyOptions> options, ILogger<ApiKeyValidator> logger, TimeProvider time, GatewayMetrics metrics)
     {
@@ -32,11 +30,7 @@ public sealed class ApiKeyValidator
         _time = time;
         _metrics = metrics;
         _entries = new ApiKeyCache(options.Value);
-        if (!string.IsNullOrEmpty(options.Value.BootstrapAdminKey))
-        {
-            _bootstrap = (new ApiKey(BootstrapKeyId, "bootstrap admin key", ApiKeyScopes.All, null, null, null, null, DateTimeOffset.MinValue, null),
-                ApiKeyFormat.Hash(options.Value.BootstrapAdminKey));
-        }
+        _configured = new ConfiguredKeys(options.Value);
     }
 
     /// <summary>Checks <paramref name="plaintext"/>; the key is returned when the check is <see cref="KeyCheck.Valid"/>.</summary>
@@ -44,7 +38,7 @@ public sealed class ApiKeyValidator
     {
         if (!ApiKeyFormat.TryGetId(plaintext, out var id))
         {
-            return CheckBootstrap(plaintext);
+            return CheckConfigured(plaintext);
         }
 
         var now = _time.GetUtcNow();
@@ -77,7 +71,7 @@ public sealed class ApiKeyValidator
     {
         if (!ApiKeyFormat.TryGetId(plaintext, out var id))
         {
-            return CheckBootstrap(plaintext).Key;
+            return _configured.Find(plaintext);
         }
 
         return _entries.TryGetValue(id, out var entry) && entry.Expires > _time.GetUtcNow() ? Check(plaintext, entry).Key : null;
@@ -86,10 +80,8 @@ public sealed class ApiKeyValidator
     /// <summary>Forgets what this gateway remembers of a key, so its next use reads the store again.</summary>
     public void Forget(string id) => _entries.Remove(id);
 
-    private (KeyCheck Check, ApiKey? Key) CheckBootstrap(string plaintext) =>
-        _bootstrap is { } bootstrap && ApiKeyFormat.Matches(plaintext, bootstrap.Hash)
-            ? (KeyCheck.Valid, bootstrap.Key)
-            : (KeyCheck.Unknown, null);
+    private (KeyCheck Check, ApiKey? Key) CheckConfigured(string plaintext) =>
+        _configured.Find(plaintext) is { } configured ? (KeyCheck.Valid, configured) : (KeyCheck.Unknown, null);
 
     private static (KeyCheck Check, ApiKey? Key) Check(string plaintext, CachedKey entry)
     {

@@ -7,6 +7,7 @@ using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AiFactory.Gateway.Extensions;
@@ -30,6 +31,7 @@ public static class GatewayServiceExtensions
             .AddValidatedOptions<RateLimitOptions>(RateLimitOptions.SectionName)
             .AddValidatedOptions<ResponseCacheOptions>(ResponseCacheOptions.SectionName)
             .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName);
+        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ConfiguredKeyRules>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<GatewayMetrics>().AddSingleton<RedisFailureReporter>();
 
@@ -53,7 +55,7 @@ public static class GatewayServiceExtensions
         var authorization = services.AddAuthorizationBuilder();
         foreach (var scope in ApiKeyScopes.All)
         {
-            authorization.AddPolicy(scope, policy => policy.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope));
+            authorization.AddPolicy(scope, policy => policy.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiKeyScopes.Granting(scope)));
         }
 
         services.AddSingleton<ApiKeyStore>().AddSingleton<ApiKeyValidator>().AddHostedService<RevocationWatcher>()

@@ -38,10 +38,11 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The way scripts/start.sh gives it: through the environment, never as an argument (which ps shows).
+        Environment.SetEnvironmentVariable("Parameters__gateway_admin_key", AdminKey);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AiFactory_AppHost>(
         [
             $"--Infrastructure:DataDirectory={_dataDirectory}",
-            $"--Parameters:gateway-admin-key={AdminKey}",
             $"--ModelRepository:Path={Models.Path}",
         ]).WaitAsync(StartTimeout);
         builder.Services.AddLogging(logging => logging.AddProvider(_log));
@@ -207,6 +208,16 @@ public sealed class AppHostFixture : IAsyncLifetime
 
         return children;
     }
+
+    /// <summary>The environment <paramref name="resource"/>'s process started with: the configuration it was given.</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentOf(string resource)
+    {
+        using var process = ProcessOf(resource);
+        return LocalProcesses.EnvironmentOf(process.Id) ?? throw new InvalidOperationException($"{resource}'s environment cannot be read");
+    }
+
+    /// <summary>Everything the AppHost and its resources have logged so far (information and up).</summary>
+    public string FullLog => _log.AllLines();
 
     /// <summary>The resident memory (RSS) of <paramref name="resource"/>'s process now, in bytes.</summary>
     public long ResidentBytes(string resource)

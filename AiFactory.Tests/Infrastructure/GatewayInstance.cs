@@ -27,7 +27,8 @@ public sealed class GatewayInstance : IAsyncDisposable
         var configuration = new Dictionary<string, string?>
         {
             ["ConnectionStrings:cache"] = await app.GetConnectionStringAsync("cache"),
-            ["ConnectionStrings:aifactory"] = await app.GetConnectionStringAsync("postgres"),
+            // The AppHost's gateway's own (its database role), not the server's superuser.
+            ["ConnectionStrings:aifactory"] = fixture.EnvironmentOf("gateway")["ConnectionStrings__aifactory"],
             ["Gateway:ApiKeys:BootstrapAdminKey"] = fixture.AdminKey,
         };
         for (var i = 0; i < AppHostFixture.InferenceReplicas.Length; i++)
@@ -48,7 +49,16 @@ public sealed class GatewayInstance : IAsyncDisposable
                 web.UseSetting(key, value);
             }
         });
-        _ = factory.Server; // starts it: schema migration and the background services run now
+        try
+        {
+            _ = factory.Server; // starts it: schema migration and the background services run now
+        }
+        catch
+        {
+            await factory.DisposeAsync();
+            throw;
+        }
+
         return new GatewayInstance(factory);
     }
 

@@ -12,6 +12,8 @@ public sealed class RecordingLoggerProvider : ILoggerProvider
 
     public override string ToString() => string.Join('\n', _lines.TakeLast(200));
 
+    public string AllLines() => string.Join('\n', _lines);
+
     public void Dispose()
     {
     }

@@ -73,14 +73,34 @@ public sealed partial class AspireManifestTests
         var gatewayEnv = resources["gateway"]!["env"]!.AsObject();
         Assert.Equal("{cache.bindings.tcp.host}:{cache.bindings.tcp.port},password={cache-password.value}",
             gatewayEnv["ConnectionStrings__cache"]!.GetValue<string>());
-        Assert.Contains("Database=aifactory", gatewayEnv["ConnectionStrings__aifactory"]!.GetValue<string>());
+        // Its own role, never the superuser (manifests/overlays/common/postgres-init/gateway-role.sql makes it).
+        Assert.Equal("Host={postgres.bindings.tcp.host};Port={postgres.bindings.tcp.port};Username=aifactory_gateway;Password={gateway-db-password.value};Database=aifactory",
+            gatewayEnv["ConnectionStrings__aifactory"]!.GetValue<string>());
+        Assert.DoesNotContain("postgres-password", gatewayEnv.ToJsonString());
+        Assert.Equal("{gateway-db-password.value}", resources["postgres"]!["env"]!["GATEWAY_DB_PASSWORD"]!.GetValue<string>());
         Assert.Equal("{inference.bindings.http.url}", gatewayEnv["services__inference__http__0"]!.GetValue<string>());
 
+        // Only the gateway's client endpoints are external: not its management port.
         var external = resources
-            .Where(pair => pair.Value!["bindings"] is JsonObject bindings
-                            && bindings.Any(binding => binding.Value!["external"]?.GetValue<bool>() == true))
-            .Select(pair => pair.Key);
-        Assert.Equal(["gateway"], external);
+            .SelectMany(resource => (resource.Value!["bindings"]?.AsObject() ?? [])
+                .Where(binding => binding.Value!["external"]?.GetValue<bool>() == true)
+                .Select(binding => $"{resource.Key}.{binding.Key}"))
+            .Order();
+        Assert.Equal(["gateway.grpc", "gateway.http"], external);
+    }
+
+    [Fact]
+    public async Task The_gateway_holds_the_admin_key_and_the_dashboard_a_key_of_its_own()
+    {
+        var resources = (await Manifest.Value)["resources"]!.AsObject();
+        var gatewayEnv = resources["gateway"]!["env"]!.AsObject();
+        var dashboardEnv = resources["dashboard"]!["env"]!.AsObject();
+
+        Assert.Equal("{gateway-admin-key.value}", gatewayEnv["Gateway__ApiKeys__BootstrapAdminKey"]!.GetValue<string>());
+        Assert.Equal("{dashboard-api-key.value}", gatewayEnv["Gateway__ApiKeys__DashboardKey"]!.GetValue<string>());
+        Assert.Equal("{dashboard-api-key.value}", dashboardEnv["Gateway__ApiKey"]!.GetValue<string>());
+        Assert.DoesNotContain("gateway-admin-key", dashboardEnv.ToJsonString());
+        Assert.True(resources["dashboard-api-key"]!["inputs"]!["value"]!["secret"]!.GetValue<bool>());
     }
 
     [Fact]
@@ -96,11 +116,25 @@ public sealed partial class AspireManifestTests
         }
 
         var inference = resources["inference"]!["bindings"]!.AsObject();
-        Assert.Equal(["grpc", "http"], inference.Select(b => b.Key).Order());
+        Assert.Equal(["grpc", "http", "management"], inference.Select(b => b.Key).Order());
         Assert.Equal(5180, inference["http"]!["targetPort"]!.GetValue<int>());
         Assert.Equal(5181, inference["grpc"]!["targetPort"]!.GetValue<int>());
+        Assert.Equal(5182, inference["management"]!["targetPort"]!.GetValue<int>());
         Assert.Equal("http2", inference["grpc"]!["transport"]!.GetValue<string>());
         Assert.DoesNotContain("https", (await Manifest.Value).ToJsonString());
+    }
+
+    /// <summary>/metrics is served on each service's management endpoint only, which the ServiceMonitors scrape.</summary>
+    [Theory]
+    [InlineData("inference", 5182)]
+    [InlineData("gateway", 5082)]
+    [InlineData("dashboard", 5091)]
+    public async Task Every_service_publishes_a_management_endpoint_for_its_metrics(string service, int port)
+    {
+        var management = (await Manifest.Value)["resources"]![service]!["bindings"]!["management"]!;
+        Assert.Equal(port, management["targetPort"]!.GetValue<int>());
+        Assert.Equal("http", management["transport"]!.GetValue<string>());
+        Assert.Null(management["external"]);
     }
 
     [Fact]

@@ -231,7 +231,7 @@ public sealed partial class OverlayTests
         Assert.Equal("None", (string?)pods["spec"]!["clusterIP"]);
         Assert.Equal("inference", (string?)pods["spec"]!["selector"]!["app"]);
         var ports = pods["spec"]!["ports"]!.AsArray().Select(p => $"{p!["name"]}:{p["port"]}").Order();
-        Assert.Equal(["grpc:5181", "http:5180"], ports);
+        Assert.Equal(["grpc:5181", "http:5180", "management:5182"], ports);
 
         var gateway = Rendered.Containers(rendered.Single("Deployment", "gateway"), includeInit: false).Single();
         var env = gateway["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"]);
@@ -285,6 +285,47 @@ public sealed partial class OverlayTests
         Assert.True(long.Parse(maxMemory.Groups[1].Value) * 2 <= limitMiB, $"maxmemory {maxMemory.Value} leaves too little of the {limit.Value} limit");
     }
 
+    /// <summary>
+    /// Prometheus scrapes every service on its management port, the monitoring policy opens that port and no other,
+    /// and no policy of the cluster overlays opens it: clients and other pods never reach /metrics.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task Prometheus_and_only_prometheus_reaches_the_management_ports(string overlay)
+    {
+        var monitoring = await ManifestTools.RenderAsync("overlays/monitoring");
+        foreach (var monitor in monitoring.OfKind("ServiceMonitor"))
+        {
+            Assert.All(monitor["spec"]!["endpoints"]!.AsArray(), endpoint => Assert.Equal("management", (string?)endpoint!["port"]));
+        }
+
+        var scrape = Assert.Single(monitoring.OfKind("NetworkPolicy"));
+        var rules = scrape["spec"]!["ingress"]!.AsArray();
+        Assert.All(rules, rule =>
+        {
+            Assert.NotEmpty(rule!["from"]!.AsArray());
+            Assert.Equal(["management"], rule["ports"]!.AsArray().Select(port => port!["port"]!.ToString()));
+        });
+
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        foreach (var service in new[] { "inference", "gateway", "dashboard" })
+        {
+            var container = Rendered.Containers(rendered.Single("Deployment", service), includeInit: false).Single();
+            var port = Assert.Single(container["ports"]!.AsArray(), p => (string?)p!["name"] == "management")!;
+            Assert.Contains(rendered.OfKind("Service").Where(s => (string?)s["metadata"]!["labels"]?["app"] == service),
+                s => s["spec"]!["ports"]!.AsArray().Any(p => (string?)p!["name"] == "management"));
+
+            var policies = rendered.OfKind("NetworkPolicy").Where(p => (string?)p["spec"]!["podSelector"]!["matchLabels"]?["app"] == service).ToList();
+            Assert.True(policies.Count > 0, $"{overlay}: no NetworkPolicy selects {service}, so every pod reaches its management port");
+            foreach (var rule in policies.SelectMany(p => p["spec"]!["ingress"]?.AsArray() ?? []))
+            {
+                var opened = rule!["ports"]?.AsArray().Select(p => p!["port"]!.ToString()).ToList();
+                Assert.True(opened is not null && !opened.Contains("management") && !opened.Contains(port["containerPort"]!.ToString()),
+                    $"{overlay}: a NetworkPolicy of {service} opens its management port ({string.Join(", ", opened ?? ["every port"])})");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(ClusterOverlays))]
     public async Task Without_redis_each_gateway_replica_assumes_at_least_the_autoscalers_minimum_of_replicas(string overlay)
@@ -314,6 +355,50 @@ public sealed partial class OverlayTests
 
     [GeneratedRegex(@"^(\d+)(Mi|Gi)$")]
     private static partial Regex MemoryQuantity();
+
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task The_gateway_reaches_postgres_as_its_own_role_and_never_holds_the_superuser_password(string overlay)
+    {
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        var gateway = Variables(Rendered.Containers(rendered.Single("Deployment", "gateway"), includeInit: false).Single());
+        Assert.DoesNotContain(gateway.Values, variable => SecretKey(variable) == "postgres-password");
+        Assert.Equal("gateway-db-password", SecretKey(gateway["GATEWAY_DB_PASSWORD"]));
+        Assert.Equal("Host=postgres;Port=5432;Username=aifactory_gateway;Password=$(GATEWAY_DB_PASSWORD);Database=aifactory",
+            (string?)gateway["ConnectionStrings__aifactory"]["value"]);
+
+        // The postgres image runs /docker-entrypoint-initdb.d at its first start: the script that makes the role.
+        var postgres = rendered.Single("StatefulSet", "postgres");
+        var container = Rendered.Containers(postgres, includeInit: false).Single();
+        Assert.Equal("gateway-db-password", SecretKey(Variables(container)["GATEWAY_DB_PASSWORD"]));
+        var mount = Assert.Single(container["volumeMounts"]!.AsArray(), m => (string?)m!["mountPath"] == "/docker-entrypoint-initdb.d")!;
+        var volume = Assert.Single(Rendered.PodSpec(postgres)["volumes"]!.AsArray(), v => (string?)v!["name"] == (string?)mount["name"])!;
+        var scripts = rendered.Single("ConfigMap", (string)volume["configMap"]!["name"]!)["data"]!;
+        var script = await File.ReadAllTextAsync(Path.Combine(ManifestTools.ManifestsRoot, "overlays", "common", "postgres-init", "gateway-role.sql"));
+        Assert.Equal(script, (string?)scripts["gateway-role.sql"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task The_dashboard_reads_with_a_key_of_its_own_and_only_the_gateway_holds_the_admin_key(string overlay)
+    {
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        var dashboard = Variables(Rendered.Containers(rendered.Single("Deployment", "dashboard"), includeInit: false).Single());
+        var gateway = Variables(Rendered.Containers(rendered.Single("Deployment", "gateway"), includeInit: false).Single());
+        Assert.Equal("dashboard-api-key", SecretKey(dashboard["Gateway__ApiKey"]));
+        Assert.Equal("dashboard-api-key", SecretKey(gateway["Gateway__ApiKeys__DashboardKey"]));
+        Assert.Equal("gateway-admin-key", SecretKey(gateway["Gateway__ApiKeys__BootstrapAdminKey"]));
+
+        var holders = rendered.Workloads.SelectMany(workload => Rendered.Containers(workload)
+                .Where(c => Variables(c).Values.Any(variable => SecretKey(variable) == "gateway-admin-key"))
+                .Select(c => $"{Rendered.Name(workload)}/{c["name"]}"));
+        Assert.Equal(["gateway/gateway"], holders);
+    }
+
+    private static Dictionary<string, JsonObject> Variables(JsonObject container) =>
+        container["env"]?.AsArray().Select(e => e!.AsObject()).ToDictionary(e => (string)e["name"]!) ?? [];
+
+    private static string? SecretKey(JsonObject variable) => (string?)variable["valueFrom"]?["secretKeyRef"]?["key"];
 
     [GeneratedRegex(@"\{([a-zA-Z0-9-]+)\.(?:value|inputs)")]
     private static partial Regex ParameterReference();
