@@ -129,12 +129,11 @@ public static class InfrastructureExtensions
             .WithEndpoint(name: LocalRedisResource.EndpointName, scheme: "tcp")
             .WithArgs(context =>
             {
+                context.Args.Add(Path.Combine(RepositoryRoot(builder), "scripts", "run-redis.sh"));
                 context.Args.Add("--port");
                 context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
                 context.Args.Add("--bind");
                 context.Args.Add("127.0.0.1");
-                context.Args.Add("--requirepass");
-                context.Args.Add(redis.Password);
                 context.Args.Add("--dir");
                 context.Args.Add(redisDirectory);
                 context.Args.Add("--appendonly");
@@ -144,6 +143,7 @@ public static class InfrastructureExtensions
                     context.Args.Add(argument);
                 }
             })
+            .WithEnvironment("REDIS_PASSWORD", redis.Password)
             .WithHealthCheck(AddHealthCheck(builder, redis, () => new RedisPingHealthCheck(redis)));
 
         var postgresPassword = AddPassword(builder, $"{PostgresName}-password");

@@ -111,10 +111,10 @@ public sealed class AppHostFixture : IAsyncLifetime
         return GatewayClients.Prepare(ClientAddresses.ConnectingFrom(from, new Uri(url)), apiKey);
     }
 
-    /// <summary>The sum of a metric's series (Prometheus name) that carry <paramref name="labels"/>, scraped from the gateway's <c>/metrics</c>.</summary>
+    /// <summary>The sum of a metric's series (Prometheus name) that carry <paramref name="labels"/>, scraped from the gateway's <c>/metrics</c> (its management endpoint).</summary>
     public async Task<double> GatewayMetricAsync(string metric, params string[] labels)
     {
-        using var http = new HttpClient { BaseAddress = App.GetEndpoint("gateway", "http") };
+        using var http = new HttpClient { BaseAddress = App.GetEndpoint("gateway", "management") };
         return PrometheusText.Sum(await PrometheusText.ScrapeAsync(http), metric, labels);
     }
 
@@ -171,42 +171,12 @@ public sealed class AppHostFixture : IAsyncLifetime
         var isProject = state.Snapshot.Properties.Any(property => property.Name == "resource.launchConfigurationType" && Equals(property.Value, "project"));
         if (isProject && OperatingSystem.IsLinux())
         {
-            var children = ChildrenOf(pid);
+            var children = LocalProcesses.ChildrenOf(pid);
             Assert.True(children.Count == 1, $"{resource}'s launcher (pid {pid}) has {children.Count} child processes; expected its application alone");
             pid = children[0];
         }
 
         return Process.GetProcessById(pid);
-    }
-
-    /// <summary>Processes whose parent is <paramref name="pid"/>, from <c>/proc/*/stat</c> (the parent is the field after the state).</summary>
-    private static List<int> ChildrenOf(int pid)
-    {
-        var children = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var candidate))
-            {
-                continue;
-            }
-
-            try
-            {
-                // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read from the last ')'.
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[1]) == pid)
-                {
-                    children.Add(candidate);
-                }
-            }
-            catch (IOException)
-            {
-                // The process ended while being read.
-            }
-        }
-
-        return children;
     }
 
     /// <summary>The environment <paramref name="resource"/>'s process started with: the configuration it was given.</summary>

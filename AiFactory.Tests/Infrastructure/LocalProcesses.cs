@@ -47,6 +47,12 @@ public static class LocalProcesses
         return [.. DescendantsOf(appHost), .. dcp, .. dcp.SelectMany(DescendantsOf)];
     }
 
+    /// <summary>The processes whose parent is <paramref name="pid"/>.</summary>
+    public static IReadOnlyList<int> ChildrenOf(int pid) =>
+        [.. Directory.EnumerateDirectories("/proc")
+            .Select(directory => int.TryParse(Path.GetFileName(directory), out var candidate) ? candidate : 0)
+            .Where(candidate => candidate > 0 && ParentOf(candidate) == pid)];
+
     /// <summary>The arguments of process <paramref name="pid"/>, separated by spaces; null when it has ended.</summary>
     public static string? CommandLineOf(int pid) => Read($"/proc/{pid}/cmdline")?.Replace('\0', ' ');
 
@@ -61,8 +67,9 @@ public static class LocalProcesses
             .GroupBy(pair => pair[0])
             .ToDictionary(group => group.Key, group => group.Last()[1]);
 
+    /// <summary>The parent of process <paramref name="pid"/>; null when it has ended.</summary>
     // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may itself hold spaces and parentheses.
-    private static int? ParentOf(int pid) =>
+    public static int? ParentOf(int pid) =>
         Read($"/proc/{pid}/stat") is { } stat && int.TryParse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], out var parent)
             ? parent
             : null;
