@@ -8,12 +8,16 @@ public enum KeyCheck { Valid, Unknown, Revoked, StoreUnavailable }
 
 /// <summary>
 /// Checks presented keys against PostgreSQL, remembering each key it looked up for
-/// <see cref="ApiKeyOptions.CacheDuration"/> so a request costs no database round trip.
+/// <see cref="ApiKeyOptions.CacheDuration"/> so a request costs no database round trip, and for
+/// <see cref="ApiKeyOptions.StaleIfError"/> more while the store cannot be read.
 /// <see cref="RevocationWatcher"/> forgets revoked keys as soon as any gateway revokes them.
 /// </summary>
 public sealed class ApiKeyValidator
 {
     public const string BootstrapKeyId = "bootstrap";
+
+    private static readonly TimeSpan StaleLookupTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StaleRetryInterval = TimeSpan.FromSeconds(5);
 
     private readonly ApiKeyStore _store;
     private readonly IOptions<ApiKeyOptions> _options;
@@ -48,15 +52,28 @@ public sealed class ApiKeyValidator
         var now = _time.GetUtcNow();
         if (!_entries.TryGetValue(id, out var entry) || entry.Expires <= now)
         {
+            // With a stale entry to fall back on, the request waits for the store only briefly: an unreachable
+            // database often does not refuse connections but never answers, and Npgsql's connect timeout is long
+            // and does not heed cancellation. The abandoned lookup ends on its own.
+            var stale = entry is not null && now < entry.StaleUntil;
             try
             {
-                var found = await _store.FindAsync(id, cancellationToken);
-                entry = new Entry(found?.Key, found?.Hash, now + _options.Value.CacheDuration);
+                var lookup = _store.FindAsync(id, cancellationToken);
+                var found = await (stale ? lookup.WaitAsync(StaleLookupTimeout, cancellationToken) : lookup);
+                var expires = now + _options.Value.CacheDuration;
+                entry = new Entry(found?.Key, found?.Hash, expires, expires + _options.Value.StaleIfError);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
             {
-                _logger.LogWarning(e, "The API key store is unavailable; key {KeyId} cannot be checked", id);
-                return (KeyCheck.StoreUnavailable, null);
+                if (!stale)
+                {
+                    _logger.LogWarning(e, "The API key store is unavailable; key {KeyId} cannot be checked", id);
+                    return (KeyCheck.StoreUnavailable, null);
+                }
+
+                // Stale-if-error: trusted as last read until StaleUntil, asking the store again now and then.
+                _logger.LogDebug("The API key store is unavailable ({Reason}); key {KeyId} is trusted as last read until {StaleUntil:o}", e.Message, id, entry!.StaleUntil);
+                entry = entry with { Expires = _time.GetUtcNow() + StaleRetryInterval };
             }
 
             _entries[id] = entry;
@@ -74,5 +91,6 @@ public sealed class ApiKeyValidator
     public void Forget(string id) => _entries.TryRemove(id, out _);
 
     /// <summary>A key as last read from the store: <see cref="Key"/> is null for an id the store does not have.</summary>
-    private sealed record Entry(ApiKey? Key, byte[]? Hash, DateTimeOffset Expires);
+    /// <remarks><see cref="StaleUntil"/>: how long it may be used while the store cannot be read.</remarks>
+    private sealed record Entry(ApiKey? Key, byte[]? Hash, DateTimeOffset Expires, DateTimeOffset StaleUntil);
 }
