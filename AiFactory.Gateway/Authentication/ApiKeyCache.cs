@@ -3,7 +3,8 @@ using System.Diagnostics.CodeAnalysis;
 namespace AiFactory.Gateway.Authentication;
 
 /// <summary>A key as last read from the store: <see cref="Key"/> is null for an id the store does not have.</summary>
-public sealed record CachedKey(ApiKey? Key, byte[]? Hash, DateTimeOffset Expires);
+/// <remarks><see cref="StaleUntil"/>: how long it may still be used while the store cannot be read (stale-if-error).</remarks>
+public sealed record CachedKey(ApiKey? Key, byte[]? Hash, DateTimeOffset Expires, DateTimeOffset StaleUntil);
 
 /// <summary>
 /// What a gateway remembers of the keys it looked up, so that a request costs no store round trip: the store's keys

@@ -22,6 +22,13 @@ public sealed class ApiKeyOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long past <see cref="CacheDuration"/> a gateway keeps trusting a key it looked up while the key store cannot
+    /// be read (stale-if-error), so callers already seen keep working through a database outage. Zero: never.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan StaleIfError { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>How often each gateway asks PostgreSQL for revocations; bounds how long a revoked key still works.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:10")]
     public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);

@@ -9,11 +9,15 @@ public enum KeyCheck { Valid, Unknown, Revoked, StoreUnavailable }
 /// <summary>
 /// Checks presented keys against PostgreSQL, remembering each id it looked up, found or not, for
 /// <see cref="ApiKeyOptions.CacheDuration"/> (in a bounded <see cref="ApiKeyCache"/>) so a request costs no
-/// database round trip. <see cref="RevocationWatcher"/> forgets revoked keys as soon as any gateway revokes them.
+/// database round trip, and for <see cref="ApiKeyOptions.StaleIfError"/> more while the store cannot be read.
+/// <see cref="RevocationWatcher"/> forgets revoked keys as soon as any gateway revokes them.
 /// Every lookup is counted in <c>aifactory.gateway.apikey.lookups</c>.
 /// </summary>
 public sealed class ApiKeyValidator
 {
+    private static readonly TimeSpan StaleLookupTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StaleRetryInterval = TimeSpan.FromSeconds(5);
+
     private readonly ApiKeyStore _store;
     private readonly IOptions<ApiKeyOptions> _options;
     private readonly ILogger<ApiKeyValidator> _logger;
@@ -44,17 +48,30 @@ public sealed class ApiKeyValidator
         var now = _time.GetUtcNow();
         if (!_entries.TryGetValue(id, out var entry) || entry.Expires <= now)
         {
+            // With a stale entry to fall back on, the request waits for the store only briefly: an unreachable
+            // database often does not refuse connections but never answers, and Npgsql's connect timeout is long
+            // and does not heed cancellation. The abandoned lookup ends on its own.
+            var stale = entry is not null && now < entry.StaleUntil;
             try
             {
-                var found = await _store.FindAsync(id, cancellationToken);
+                var lookup = _store.FindAsync(id, cancellationToken);
+                var found = await (stale ? lookup.WaitAsync(StaleLookupTimeout, cancellationToken) : lookup);
                 _metrics.KeyLookup(found is null ? "unknown" : "found");
-                entry = new CachedKey(found?.Key, found?.Hash, now + _options.Value.CacheDuration);
+                var expires = now + _options.Value.CacheDuration;
+                entry = new CachedKey(found?.Key, found?.Hash, expires, expires + _options.Value.StaleIfError);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
             {
                 _metrics.KeyLookup("error");
-                _logger.LogWarning(e, "The API key store is unavailable; key {KeyId} cannot be checked", id);
-                return (KeyCheck.StoreUnavailable, null);
+                if (!stale)
+                {
+                    _logger.LogWarning(e, "The API key store is unavailable; key {KeyId} cannot be checked", id);
+                    return (KeyCheck.StoreUnavailable, null);
+                }
+
+                // Stale-if-error: trusted as last read until StaleUntil, asking the store again now and then.
+                _logger.LogDebug("The API key store is unavailable ({Reason}); key {KeyId} is trusted as last read until {StaleUntil:o}", e.Message, id, entry!.StaleUntil);
+                entry = entry with { Expires = _time.GetUtcNow() + StaleRetryInterval };
             }
 
             _entries.Set(id, entry);

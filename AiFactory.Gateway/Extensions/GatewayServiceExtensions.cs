@@ -48,7 +48,10 @@ public static class GatewayServiceExtensions
             options.AsyncTimeout = 1000;
         });
         builder.AddNpgsqlDataSource(DatabaseConnectionName, settings => settings.DisableHealthChecks = true);
-        services.AddSingleton<SchemaMigrator>().AddHostedService<SchemaMigrationService>();
+        services.AddSingleton<SchemaMigrator>()
+            .AddSingleton<SchemaMigrationService>().AddHostedService(provider => provider.GetRequiredService<SchemaMigrationService>());
+        // Readiness waits for the schema once, at start; a database outage later does not take the gateway out.
+        services.AddHealthChecks().AddCheck<SchemaHealthCheck>(SchemaHealthCheck.Name);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

@@ -400,6 +400,21 @@ public sealed partial class OverlayTests
 
     private static string? SecretKey(JsonObject variable) => (string?)variable["valueFrom"]?["secretKeyRef"]?["key"];
 
+    [Fact]
+    public async Task Monitoring_alerts_when_a_gateway_usage_backlog_grows_and_when_it_refuses_requests()
+    {
+        var rules = (await ManifestTools.RenderAsync("overlays/monitoring")).OfKind("PrometheusRule")
+            .SelectMany(r => r["spec"]!["groups"]!.AsArray()).SelectMany(g => g!["rules"]!.AsArray()).Select(r => r!.AsObject()).ToList();
+
+        // The metric names are the ones the gateway exports (UsageMeteringTests reads them from its /metrics).
+        var growing = Assert.Single(rules, r => (string?)r["alert"] == "AiFactoryGatewayUsageBacklogGrowing");
+        Assert.Contains("aifactory_gateway_usage_backlog / aifactory_gateway_usage_backlog_limit", (string)growing["expr"]!);
+        Assert.NotNull(growing["for"]);
+        var full = Assert.Single(rules, r => (string?)r["alert"] == "AiFactoryGatewayUsageBacklogFull");
+        Assert.Contains("aifactory_gateway_usage_rejections_total", (string)full["expr"]!);
+        Assert.Equal("critical", (string?)full["labels"]!["severity"]);
+    }
+
     [GeneratedRegex(@"\{([a-zA-Z0-9-]+)\.(?:value|inputs)")]
     private static partial Regex ParameterReference();
 
