@@ -11,13 +11,15 @@ var adminKey = builder.AddParameter("gateway-admin-key", new GenerateParameterDe
 
 var infrastructure = builder.AddInfrastructure();
 
-var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2));
+var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2))
+    .WithConnection(infrastructure.Storage);
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithPlainHttpWhenPublished()
     .WithInference(inference)
     .WithConnection(infrastructure.Cache)
     .WithConnection(infrastructure.Database)
+    .WithConnection(infrastructure.Storage)
     .WithEnvironment("Gateway__ApiKeys__BootstrapAdminKey", adminKey)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what running and testing AiFactory needs beyond the .NET SDK, on Debian/Ubuntu:
 # redis-server and the PostgreSQL server (run by the AppHost when no container runtime answers) and npm (fetches
-# the sample models), then what the manifest tests need: kubectl (with kustomize) and the npm schema validator in
+# the sample models and runs s3rver, the object store of the AppHost's local mode, from the repository's
+# node_modules), then what the manifest tests need: kubectl (with kustomize) and the npm schema validator in
 # AiFactory.Tests/Manifests/validator/node_modules. Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -52,4 +53,10 @@ validator="$root/AiFactory.Tests/Manifests/validator"
 if [ ! -f "$validator/node_modules/.package-lock.json" ] || [ "$validator/package-lock.json" -nt "$validator/node_modules/.package-lock.json" ]; then
   echo "install-prerequisites: installing the manifest validator (npm ci)"
   (cd "$validator" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+# s3rver, the S3 server the AppHost runs when no container runtime answers (version pinned by package-lock.json).
+if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+  echo "install-prerequisites: installing s3rver (npm ci)"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
