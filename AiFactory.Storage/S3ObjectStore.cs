@@ -144,7 +144,7 @@ public sealed class S3ObjectStore(IOptions<StorageOptions> options) : IObjectSto
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         var response = await Call(key, () => _s3.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = key }, ct), ct);
-        return response.ResponseStream;
+        return new ObjectReadStream(response, key, _options.Endpoint);
     }
 
     public async Task<bool> ExistsAsync(string key, CancellationToken ct)
@@ -168,13 +168,24 @@ public sealed class S3ObjectStore(IOptions<StorageOptions> options) : IObjectSto
         var source = await HeadAsync(sourceKey, ct);
         if (_options.ServerSideCopy && source.ContentLength <= MaxServerSideCopyBytes)
         {
-            await Call(sourceKey, () => _s3.CopyObjectAsync(new CopyObjectRequest
+            try
             {
-                SourceBucket = _options.Bucket,
-                SourceKey = sourceKey,
-                DestinationBucket = _options.Bucket,
-                DestinationKey = destinationKey,
-            }, ct), ct);
+                await Call(sourceKey, () => _s3.CopyObjectAsync(new CopyObjectRequest
+                {
+                    SourceBucket = _options.Bucket,
+                    SourceKey = sourceKey,
+                    DestinationBucket = _options.Bucket,
+                    DestinationKey = destinationKey,
+                }, ct), ct);
+            }
+            catch (StorageUnavailableException e) when (e.InnerException is AmazonS3Exception { ErrorCode: "NoSuchBucket" } refused)
+            {
+                // The bucket answered the HEAD just before: the server could not read the copy source the SDK sent.
+                throw new StorageUnavailableException(
+                    $"server-side copy of '{sourceKey}' failed at {_options.Endpoint}: the server answered {refused.ErrorCode} for a source it holds; "
+                    + "a server that cannot read the SDK's x-amz-copy-source (s3rver) needs ServerSideCopy=false", refused);
+            }
+
             return;
         }
 
@@ -247,7 +258,7 @@ public sealed class S3ObjectStore(IOptions<StorageOptions> options) : IObjectSto
         {
             throw new StorageUnavailableException($"the object store at {_options.Endpoint} failed: {e.ErrorCode ?? e.Message}", e);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or SocketException or AmazonClientException
+        catch (Exception e) when (e is HttpRequestException or IOException or SocketException or TimeoutException or AmazonClientException
                                       || e is OperationCanceledException && !ct.IsCancellationRequested)
         {
             throw new StorageUnavailableException($"the object store at {_options.Endpoint} cannot be reached: {e.Message}", e);

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Data.Common;
 
 namespace AiFactory.Storage;
 
@@ -60,30 +59,27 @@ public sealed class StorageOptions : IValidatableObject
 
     /// <summary>
     /// Applies the keys of a connection string. Every key must be one of the server keys above; a typo fails here,
-    /// naming the key, instead of being silently ignored. The message never contains the secret.
+    /// naming the key, instead of being silently ignored. The message never contains the secret. Values cannot hold ';'.
     /// </summary>
     public void ApplyConnectionString(string connectionString, string connectionName)
     {
         var where = $"ConnectionStrings:{connectionName}";
-        var builder = new DbConnectionStringBuilder();
-        try
+        foreach (var pair in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            builder.ConnectionString = connectionString;
-        }
-        catch (ArgumentException)
-        {
-            throw new InvalidOperationException($"{where} is not a list of key=value pairs separated by ';'");
-        }
+            var separator = pair.IndexOf('=');
+            if (separator <= 0)
+            {
+                throw new InvalidOperationException($"{where}: '{pair.Split('=')[0]}' is not a key=value pair (pairs are separated by ';')");
+            }
 
-        foreach (string key in builder.Keys)
-        {
-            var value = Convert.ToString(builder[key]) ?? "";
+            var key = pair[..separator].Trim();
+            var value = pair[(separator + 1)..].Trim();
             switch (key.ToLowerInvariant())
             {
                 case "endpoint":
-                    Endpoint = Uri.TryCreate(value, UriKind.Absolute, out var endpoint)
+                    Endpoint = Uri.TryCreate(value, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https"
                         ? endpoint
-                        : throw new InvalidOperationException($"{where}: Endpoint '{value}' is not an absolute URL (http://host:port)");
+                        : throw new InvalidOperationException($"{where}: Endpoint '{value}' is not an http(s) URL (http://host:port)");
                     break;
                 case "accesskey":
                     AccessKey = value;

@@ -8,16 +8,13 @@ namespace AiFactory.Storage;
 /// <see cref="ArtifactIntegrityException"/> naming the key and both values; callers write to a temporary file and
 /// keep it only once the stream has been read to its end.
 /// </summary>
-public sealed class VerifyingStream(Stream inner, StoredObject expected) : Stream
+public sealed class VerifyingStream(Stream inner, StoredObject expected) : ReadOnlyStream(inner)
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _read;
     private bool _verified;
     private ArtifactIntegrityException? _failure;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => expected.SizeBytes;
 
     public override long Position
@@ -26,16 +23,11 @@ public sealed class VerifyingStream(Stream inner, StoredObject expected) : Strea
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer) => Check(buffer, inner.Read(buffer));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    public override int Read(Span<byte> buffer) => Check(buffer, Inner.Read(buffer));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken);
+        var read = await Inner.ReadAsync(buffer, cancellationToken);
         return Check(buffer.Span, read);
     }
 
@@ -83,31 +75,13 @@ public sealed class VerifyingStream(Stream inner, StoredObject expected) : Strea
         _verified = true;
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            inner.Dispose();
             _hash.Dispose();
         }
 
         base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync();
-        _hash.Dispose();
-        await base.DisposeAsync();
     }
 }
