@@ -73,9 +73,7 @@ public sealed class S3ObjectStoreTests(S3rverFixture fixture) : IClassFixture<S3
     public async Task Attack_other_bytes_put_under_an_artifacts_key_are_caught_by_the_verifying_stream_naming_key_and_hashes()
     {
         using var store = Server.CreateStore();
-        var bytes = RandomNumberGenerator.GetBytes(4096);
-        var stored = await store.PutAsync(ArtifactKeys.Model("replaced", Convert.ToHexStringLower(SHA256.HashData(bytes))), new MemoryStream(bytes),
-            bytes.Length, CancellationToken.None).WaitAsync(Timeout);
+        var stored = await PutArtifactAsync(store, "replaced");
 
         // Someone with write access to the bucket replaces the artifact with a model of the same size.
         var other = RandomNumberGenerator.GetBytes(4096);
@@ -92,9 +90,7 @@ public sealed class S3ObjectStoreTests(S3rverFixture fixture) : IClassFixture<S3
     public async Task Attack_bytes_changed_on_the_stores_disk_are_caught_as_an_integrity_failure_naming_the_key()
     {
         using var store = Server.CreateStore();
-        var bytes = RandomNumberGenerator.GetBytes(4096);
-        var stored = await store.PutAsync(ArtifactKeys.Model("tampered", Convert.ToHexStringLower(SHA256.HashData(bytes))), new MemoryStream(bytes),
-            bytes.Length, CancellationToken.None).WaitAsync(Timeout);
+        var stored = await PutArtifactAsync(store, "tampered");
 
         // Someone with access to the store's disk flips one byte of the artifact (its ETag stays the old MD5, so the
         // SDK's own check sees it before the SHA-256 would).
@@ -208,6 +204,14 @@ public sealed class S3ObjectStoreTests(S3rverFixture fixture) : IClassFixture<S3
         var stored = await store.PutAsync(ArtifactKeys.Staging(), new MemoryStream([7]), 1, CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Equal([7], await ReadAllAsync(store, stored.Key));
+    }
+
+    // 4 KiB of random bytes at their content address, as the registry stores a model.
+    private static async Task<StoredObject> PutArtifactAsync(IObjectStore store, string model)
+    {
+        var bytes = RandomNumberGenerator.GetBytes(4096);
+        var key = ArtifactKeys.Model(model, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        return await store.PutAsync(key, new MemoryStream(bytes), bytes.Length, CancellationToken.None).WaitAsync(Timeout);
     }
 
     private static async Task<byte[]> ReadAllAsync(IObjectStore store, string key)

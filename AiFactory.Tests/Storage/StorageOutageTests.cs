@@ -49,16 +49,9 @@ public sealed class StorageOutageTests
         // A hung server: the TCP handshake succeeds (the kernel's backlog), no byte ever comes back.
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start();
-        var options = new StorageOptions
-        {
-            Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}"),
-            AccessKey = "key",
-            SecretKey = "secret",
-            Bucket = "aifactory",
-            ChunkedUploads = false,
-            RequestTimeout = TimeSpan.FromSeconds(2),
-            MaxErrorRetries = 1,
-        };
+        var options = HungStoreOptions(silent);
+        options.RequestTimeout = TimeSpan.FromSeconds(2);
+        options.MaxErrorRetries = 1;
         using var store = new S3ObjectStore(Options.Create(options));
 
         var failed = await Assert.ThrowsAsync<StorageUnavailableException>(() => store.ExistsAsync("any", CancellationToken.None).WaitAsync(Bound));
@@ -71,18 +64,20 @@ public sealed class StorageOutageTests
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start();
-        var options = new StorageOptions
-        {
-            Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}"),
-            AccessKey = "key",
-            SecretKey = "secret",
-            Bucket = "aifactory",
-        };
-        using var store = new S3ObjectStore(Options.Create(options));
+        using var store = new S3ObjectStore(Options.Create(HungStoreOptions(silent)));
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.ExistsAsync("any", cancel.Token).WaitAsync(Bound));
     }
+
+    private static StorageOptions HungStoreOptions(TcpListener silent) => new()
+    {
+        Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}"),
+        AccessKey = "key",
+        SecretKey = "secret",
+        Bucket = "aifactory",
+        ChunkedUploads = false,
+    };
 
     [Fact]
     public async Task The_monitor_logs_and_reports_when_the_store_goes_away_and_comes_back()
