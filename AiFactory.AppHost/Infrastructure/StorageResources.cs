@@ -38,7 +38,8 @@ internal static class StorageResources
         var endpoint = container.Resource.GetEndpoint("http");
         var connectionString = ReferenceExpression.Create(
             $"Endpoint={endpoint.Property(EndpointProperty.Url)};AccessKey={accessKey};SecretKey={secretKey};Bucket={BucketName};Region=us-east-1");
-        container.WithHealthCheck(AddHealthCheck(builder, container.Resource, () => new ObjectStoreHealthCheck(Name, connectionString)));
+        var health = new ObjectStoreHealthCheck(Name, connectionString);
+        container.WithHealthCheck(AddHealthCheck(builder, container.Resource, () => health));
         return new Connection(Name, container, connectionString);
     }
 
@@ -54,6 +55,8 @@ internal static class StorageResources
 
         var storageDirectory = Directory.CreateDirectory(Path.Combine(dataDirectory, Name)).FullName;
         var s3rver = new LocalStorageResource(Name, storageDirectory, BucketName);
+        // One check (and one S3 client) for the AppHost's lifetime: the factory runs at every probe.
+        var health = new ObjectStoreHealthCheck(s3rver.Name, s3rver.ConnectionStringExpression);
         var storage = builder.AddResource(s3rver)
             .WithHttpEndpoint(name: LocalStorageResource.EndpointName)
             .WithArgs(context =>
@@ -70,7 +73,7 @@ internal static class StorageResources
                 // Path-style requests only: the Host header is then never read as a bucket name.
                 context.Args.Add("--no-vhost-buckets");
             })
-            .WithHealthCheck(AddHealthCheck(builder, s3rver, () => new ObjectStoreHealthCheck(s3rver.Name, s3rver.ConnectionStringExpression)));
+            .WithHealthCheck(AddHealthCheck(builder, s3rver, () => health));
         return new Connection(Name, storage, s3rver.ConnectionStringExpression);
     }
 }
