@@ -18,13 +18,15 @@ var dashboardKey = builder.AddParameter("dashboard-api-key", new GenerateParamet
 
 var infrastructure = builder.AddInfrastructure();
 
-var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2));
+var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2))
+    .WithConnection(infrastructure.Storage);
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithPlainHttpWhenPublished()
     .WithInference(inference)
     .WithConnection(infrastructure.Cache)
     .WithConnection(infrastructure.Database)
+    .WithConnection(infrastructure.Storage)
     .WithEnvironment("Gateway__ApiKeys__BootstrapAdminKey", adminKey)
     .WithEnvironment("Gateway__ApiKeys__DashboardKey", dashboardKey)
     // Clients reach http and grpc; the management endpoint (/metrics) is for Prometheus only.

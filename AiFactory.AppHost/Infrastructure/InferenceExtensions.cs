@@ -71,6 +71,17 @@ public static class InferenceExtensions
         return gateway;
     }
 
+    /// <summary>Gives every replica the connection (and makes each wait for its server).</summary>
+    public static InferenceReplicas WithConnection(this InferenceReplicas inference, Connection connection)
+    {
+        foreach (var replica in inference.Resources)
+        {
+            replica.WithConnection(connection);
+        }
+
+        return inference;
+    }
+
     // Endpoints come from the service's Kestrel configuration: "http" for REST, "grpc", an HTTP/2-only endpoint
     // for inference.GRPCInferenceService (cleartext HTTP/2 cannot share a port with HTTP/1.1), and "management" (/metrics).
     private static IResourceBuilder<ProjectResource> AddReplica(IDistributedApplicationBuilder builder, string name) =>

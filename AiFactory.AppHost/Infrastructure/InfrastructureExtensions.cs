@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 
 namespace AiFactory.AppHost.Infrastructure;
 
-/// <summary>Redis and PostgreSQL as the services see them: two connections, whatever runs the servers.</summary>
-public sealed record AiFactoryInfrastructure(InfrastructureMode Mode, Connection Cache, Connection Database);
+/// <summary>Redis, PostgreSQL and the object store as the services see them: three connections, whatever runs the servers.</summary>
+public sealed record AiFactoryInfrastructure(InfrastructureMode Mode, Connection Cache, Connection Database, Connection Storage);
 
 /// <summary>
 /// A connection string a service receives as <c>ConnectionStrings__{Name}</c>, and the resource it waits for.
@@ -26,8 +26,8 @@ public static class InfrastructureExtensions
     public const string DataDirectoryKey = "Infrastructure:DataDirectory";
 
     /// <summary>
-    /// Adds Redis and PostgreSQL. Publishing always describes containers; running uses containers when a container
-    /// runtime answers and this machine's own binaries when none does (<c>DESIGN.md</c> §4), unless
+    /// Adds Redis, PostgreSQL and the object store. Publishing always describes containers; running uses containers when
+    /// a container runtime answers and this machine's own servers when none does (<c>DESIGN.md</c> §4), unless
     /// <c>Infrastructure:Mode</c> says otherwise. The choice and its reason are logged at start.
     /// </summary>
     public static AiFactoryInfrastructure AddInfrastructure(this IDistributedApplicationBuilder builder)
@@ -36,7 +36,7 @@ public static class InfrastructureExtensions
         builder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>
         {
             @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AiFactory.AppHost")
-                .LogInformation("Redis and PostgreSQL run as {Mode}: {Reason}", mode, reason);
+                .LogInformation("Redis, PostgreSQL and the object store run as {Mode}: {Reason}", mode, reason);
             return Task.CompletedTask;
         });
 
@@ -44,7 +44,7 @@ public static class InfrastructureExtensions
         {
             InfrastructureMode.Containers => AddContainers(builder),
             InfrastructureMode.Local => AddLocalServers(builder),
-            _ => new AiFactoryInfrastructure(mode, Existing(builder, CacheName), Existing(builder, DatabaseName)),
+            _ => new AiFactoryInfrastructure(mode, Existing(builder, CacheName), Existing(builder, DatabaseName), Existing(builder, StorageResources.Name)),
         };
     }
 
@@ -114,7 +114,8 @@ public static class InfrastructureExtensions
             InfrastructureMode.Containers,
             new Connection(CacheName, cache, ReferenceExpression.Create(
                 $"{cacheEndpoint.Property(EndpointProperty.Host)}:{cacheEndpoint.Property(EndpointProperty.Port)},password={cache.Resource.PasswordParameter!}")),
-            new Connection(DatabaseName, database, GatewayDatabaseRole.ConnectionString(postgresEndpoint, gatewayPassword.Resource, DatabaseName)));
+            new Connection(DatabaseName, database, GatewayDatabaseRole.ConnectionString(postgresEndpoint, gatewayPassword.Resource, DatabaseName)),
+            StorageResources.AddSeaweedFs(builder));
     }
 
     private static AiFactoryInfrastructure AddLocalServers(IDistributedApplicationBuilder builder)
@@ -167,13 +168,14 @@ public static class InfrastructureExtensions
         return new AiFactoryInfrastructure(
             InfrastructureMode.Local,
             new Connection(CacheName, cache, redis.ConnectionStringExpression),
-            new Connection(DatabaseName, database, gatewayConnection));
+            new Connection(DatabaseName, database, gatewayConnection),
+            StorageResources.AddS3rver(builder, dataDirectory));
     }
 
-    private static IResourceBuilder<ParameterResource> AddPassword(IDistributedApplicationBuilder builder, string name) =>
+    internal static IResourceBuilder<ParameterResource> AddPassword(IDistributedApplicationBuilder builder, string name) =>
         builder.AddParameter(name, new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
 
-    private static string AddHealthCheck(IDistributedApplicationBuilder builder, IResource resource, Func<IHealthCheck> create)
+    internal static string AddHealthCheck(IDistributedApplicationBuilder builder, IResource resource, Func<IHealthCheck> create)
     {
         var key = $"{resource.Name}-serves";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, _ => create(), failureStatus: null, tags: null));

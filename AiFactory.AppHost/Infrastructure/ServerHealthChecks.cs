@@ -1,4 +1,6 @@
+using AiFactory.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -45,4 +47,36 @@ internal sealed class PostgresQueryHealthCheck(string name, ReferenceExpression 
             return HealthCheckResult.Unhealthy($"{name} does not answer SELECT 1", e);
         }
     }
+}
+
+/// <summary>
+/// The object store serves its bucket with the credentials the services get (and the bucket exists: the check creates
+/// it where the server does not, as the services' own monitor would).
+/// </summary>
+internal sealed class ObjectStoreHealthCheck(string name, ReferenceExpression connectionString) : IHealthCheck, IDisposable
+{
+    private S3ObjectStore? _store;
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            _store ??= await CreateStoreAsync(cancellationToken);
+            await _store.EnsureBucketAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (StorageUnavailableException e)
+        {
+            return HealthCheckResult.Unhealthy($"{name} does not serve its bucket: {e.Message}");
+        }
+    }
+
+    private async Task<S3ObjectStore> CreateStoreAsync(CancellationToken cancellationToken)
+    {
+        var options = new StorageOptions { ConnectTimeout = TimeSpan.FromSeconds(2), RequestTimeout = TimeSpan.FromSeconds(5), MaxErrorRetries = 0 };
+        options.ApplyConnectionString((await connectionString.GetValueAsync(cancellationToken))!, name);
+        return new S3ObjectStore(Options.Create(options));
+    }
+
+    public void Dispose() => _store?.Dispose();
 }

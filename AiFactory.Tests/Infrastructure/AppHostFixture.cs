@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace AiFactory.Tests.Infrastructure;
 
 /// <summary>
-/// The real AppHost, started once for the tests that share it: Redis, PostgreSQL, inference replicas, gateway
+/// The real AppHost, started once for the tests that share it: Redis, PostgreSQL, the object store, inference replicas, gateway
 /// and dashboard, every resource healthy before the first test runs. Data lives in a fresh temporary folder, and
 /// the inference replicas serve a model repository of their own (<see cref="Models"/>) that tests may change.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>The inference replicas as the AppHost runs them locally: one resource each (two by default).</summary>
     public static readonly string[] InferenceReplicas = ["inference-1", "inference-2"];
 
-    public static readonly string[] Resources = ["cache", "postgres", .. InferenceReplicas, "gateway", "dashboard"];
+    public static readonly string[] Resources = ["cache", "postgres", "storage", .. InferenceReplicas, "gateway", "dashboard"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly RecordingLoggerProvider _log = new();

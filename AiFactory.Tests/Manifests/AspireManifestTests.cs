@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using AiFactory.AppHost.Infrastructure;
 using AiFactory.Tests.Infrastructure;
 
 namespace AiFactory.Tests.Manifests;
@@ -27,7 +28,7 @@ public sealed partial class AspireManifestTests
     }
 
     [Fact]
-    public async Task Services_are_projects_and_redis_and_postgres_are_containers()
+    public async Task Services_are_projects_and_redis_postgres_and_storage_are_containers()
     {
         var resources = (await Manifest.Value)["resources"]!.AsObject();
         foreach (var service in new[] { "inference", "gateway", "dashboard" })
@@ -40,6 +41,27 @@ public sealed partial class AspireManifestTests
         Assert.Equal("container.v0", resources["postgres"]!["type"]!.GetValue<string>());
         Assert.StartsWith("docker.io/library/postgres:", resources["postgres"]!["image"]!.GetValue<string>());
         Assert.Equal("aifactory", resources["postgres"]!["env"]!["POSTGRES_DB"]!.GetValue<string>());
+        Assert.Equal("container.v0", resources["storage"]!["type"]!.GetValue<string>());
+        Assert.Equal($"docker.io/chrislusf/seaweedfs:{StorageResources.SeaweedFsTag}", resources["storage"]!["image"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Storage_is_seaweedfs_requiring_the_secret_parameters_credentials_kept_out_of_its_arguments()
+    {
+        var resources = (await Manifest.Value)["resources"]!.AsObject();
+        var storage = resources["storage"]!;
+        Assert.Equal(8333, storage["bindings"]!["http"]!["targetPort"]!.GetValue<int>());
+        Assert.Equal("{storage-access-key.value}", storage["env"]!["S3_ACCESS_KEY"]!.GetValue<string>());
+        Assert.Equal("{storage-secret-key.value}", storage["env"]!["S3_SECRET_KEY"]!.GetValue<string>());
+        foreach (var parameter in new[] { "storage-access-key", "storage-secret-key" })
+        {
+            Assert.True(resources[parameter]!["inputs"]!["value"]!["secret"]!.GetValue<bool>(), $"{parameter} must be a secret parameter");
+        }
+
+        var command = storage["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Equal(["-c", StorageResources.SeaweedFsCommand], command);
+        Assert.Contains("-s3.config=/tmp/s3.json", command[1]);
+        Assert.DoesNotContain("{storage-", string.Join(' ', command));
     }
 
     [Fact]
@@ -48,6 +70,7 @@ public sealed partial class AspireManifestTests
         var text = (await Manifest.Value).ToJsonString();
         Assert.DoesNotContain("run-postgres.sh", text);
         Assert.DoesNotContain("redis-server\"", text);
+        Assert.DoesNotContain("s3rver", text);
         Assert.DoesNotContain("executable", text);
         Assert.DoesNotContain(".data", text);
     }
@@ -79,6 +102,9 @@ public sealed partial class AspireManifestTests
         Assert.DoesNotContain("postgres-password", gatewayEnv.ToJsonString());
         Assert.Equal("{gateway-db-password.value}", resources["postgres"]!["env"]!["GATEWAY_DB_PASSWORD"]!.GetValue<string>());
         Assert.Equal("{inference.bindings.http.url}", gatewayEnv["services__inference__http__0"]!.GetValue<string>());
+        const string storage = "Endpoint={storage.bindings.http.url};AccessKey={storage-access-key.value};SecretKey={storage-secret-key.value};Bucket=aifactory;Region=us-east-1";
+        Assert.Equal(storage, gatewayEnv["ConnectionStrings__storage"]!.GetValue<string>());
+        Assert.Equal(storage, resources["inference"]!["env"]!["ConnectionStrings__storage"]!.GetValue<string>());
 
         // Only the gateway's client endpoints are external: not its management port.
         var external = resources
@@ -152,6 +178,7 @@ public sealed partial class AspireManifestTests
         var resources = (await Manifest.Value)["resources"]!.AsObject();
         Assert.Equal("cache-data", resources["cache"]!["volumes"]![0]!["name"]!.GetValue<string>());
         Assert.Equal("postgres-data", resources["postgres"]!["volumes"]![0]!["name"]!.GetValue<string>());
+        Assert.Equal("storage-data", resources["storage"]!["volumes"]![0]!["name"]!.GetValue<string>());
     }
 
     // {resource.property...}: the first segment names a resource.

@@ -101,6 +101,41 @@ public sealed partial class OverlayTests
 
     [Theory]
     [MemberData(nameof(ClusterOverlays))]
+    public async Task Only_the_gateway_and_inference_reach_storage(string overlay)
+    {
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        var policy = Assert.Single(rendered.OfKind("NetworkPolicy"), p => (string?)p["spec"]!["podSelector"]!["matchLabels"]?["app"] == "storage");
+        var rules = policy["spec"]!["ingress"]!.AsArray();
+        var peers = rules.SelectMany(rule => rule!["from"]!.AsArray()).ToList();
+        Assert.Equal(["gateway", "inference"], peers.Select(peer => (string?)peer!["podSelector"]!["matchLabels"]!["app"]).Order());
+        Assert.All(peers, peer => Assert.True(peer!["namespaceSelector"] is null && peer["ipBlock"] is null));
+        Assert.Equal([8333], rules.SelectMany(rule => rule!["ports"]!.AsArray()).Select(port => (int)port!["port"]!));
+    }
+
+    /// <summary>
+    /// Aspirate HTML-encodes container arguments, which would break SeaweedFS's start command: the overlay runs the
+    /// AppHost's command as it is, with the S3 credentials from the Secret and the data on a claim sized for models.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task Storage_runs_the_apphosts_command_with_credentials_from_the_secret_on_its_own_volume(string overlay)
+    {
+        var storage = (await ManifestTools.RenderAsync(overlay)).Single("StatefulSet", "storage");
+        var container = Rendered.Containers(storage, includeInit: false).Single();
+        Assert.Equal(["-c", AiFactory.AppHost.Infrastructure.StorageResources.SeaweedFsCommand], container["args"]!.AsArray().Select(a => (string?)a));
+        foreach (var (variable, key) in new[] { ("S3_ACCESS_KEY", "storage-access-key"), ("S3_SECRET_KEY", "storage-secret-key") })
+        {
+            var secret = container["env"]!.AsArray().Single(e => (string?)e!["name"] == variable)!["valueFrom"]!["secretKeyRef"]!;
+            Assert.Equal(("aifactory-secrets", key), ((string?)secret["name"], (string?)secret["key"]));
+        }
+
+        Assert.Contains(container["volumeMounts"]!.AsArray(), m => (string?)m!["name"] == "storage-data" && (string?)m["mountPath"] == "/data");
+        var claim = Assert.Single(storage["spec"]!["volumeClaimTemplates"]!.AsArray())!;
+        Assert.Equal("20Gi", (string?)claim["spec"]!["resources"]!["requests"]!["storage"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
     public async Task Every_pod_runs_as_non_root_with_a_read_only_root_filesystem_and_no_capabilities(string overlay)
     {
         foreach (var workload in (await ManifestTools.RenderAsync(overlay)).Workloads)
