@@ -27,8 +27,8 @@ internal static class ValidationSummary
     {
         if (report["load"] is { } load)
         {
-            yield return ("load", $"{Ok(load)}: {Format.Text(load["provider"])}, opset {Format.Text(load["opset"])}, "
-                                  + $"producer {Format.Text(load["producer"])}, {Format.Text(load["load_ms"])} ms");
+            yield return ("load", Ok(load) != "ok" ? Ok(load) : $"ok: {Format.Text(load["provider"])}, opset {Format.Text(load["opset"])}, "
+                                                                 + $"producer {Format.Text(load["producer"])}, {Format.Text(load["load_ms"])} ms");
         }
 
         if (report["signature"] is { } signature)

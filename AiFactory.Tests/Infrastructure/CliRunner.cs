@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using AiFactory.Cli;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+
+namespace AiFactory.Tests.Infrastructure;
+
+/// <summary>What a run of the CLI gave: its exit code, stdout and stderr.</summary>
+public sealed record CliResult(int ExitCode, string Out, string Error)
+{
+    public JsonNode Json => JsonNode.Parse(Out) ?? throw new InvalidOperationException($"no JSON on stdout: {this}");
+
+    public override string ToString() => $"exit code {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";
+}
+
+/// <summary>
+/// Runs the <c>aifactory</c> CLI in-process through its entry point (<see cref="CliApplication.RunAsync"/>), with
+/// a real HttpClient, the given environment variables and its output captured.
+/// </summary>
+public static class CliRunner
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+
+    public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var cli = new CliEnvironment(output, error, name => environment.GetValueOrDefault(name), ErrorIsTerminal: false, TimeProvider.System);
+        var exitCode = await CliApplication.RunAsync(args, cli).WaitAsync(Timeout);
+        return new CliResult(exitCode, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Runs the CLI against the AppHost's gateway, with <paramref name="apiKey"/> in <c>AIFACTORY_API_KEY</c>.</summary>
+    public static Task<CliResult> RunCliAsync(this AppHostFixture fixture, string apiKey, params string[] args) =>
+        RunAsync(Environment(fixture.App.GetEndpoint("gateway", "http"), apiKey), args);
+
+    /// <summary>Runs the CLI against the AppHost's gateway with its bootstrap admin key.</summary>
+    public static Task<CliResult> RunCliAsync(this AppHostFixture fixture, params string[] args) => fixture.RunCliAsync(fixture.AdminKey, args);
+
+    public static Dictionary<string, string?> Environment(Uri gateway, string? apiKey) => new()
+    {
+        ["AIFACTORY_GATEWAY"] = gateway.ToString(),
+        ["AIFACTORY_API_KEY"] = apiKey,
+    };
+
+    /// <summary>A loopback URL where nothing listens (a port just released): connections are refused.</summary>
+    public static Uri UnreachableGateway()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+}
