@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.Text.RegularExpressions;
 using AiFactory.Cli.Commands;
 
 namespace AiFactory.Cli;
 
 /// <summary>The <c>aifactory</c> command line: its commands, and a run of it that ends in an exit code.</summary>
-public static class CliApplication
+public static partial class CliApplication
 {
     private static readonly string Description = $"""
         aifactory: the admin API of an AiFactory gateway from a terminal or a pipeline: push models and wait for their
@@ -42,7 +43,7 @@ public static class CliApplication
         {
             foreach (var error in parse.Errors)
             {
-                await environment.Error.WriteLineAsync($"aifactory: {error.Message}");
+                await environment.Error.WriteLineAsync($"aifactory: {Redact(error.Message, environment)}");
             }
 
             await environment.Error.WriteLineAsync($"Run '{HelpCommandOf(parse)} --help' for usage.");
@@ -51,6 +52,19 @@ public static class CliApplication
 
         return await parse.InvokeAsync(new InvocationConfiguration { Output = environment.Out, Error = environment.Error }, cancellationToken);
     }
+
+    /// <summary>
+    /// A key typed where no argument belongs (after a misspelt --key, say) would be echoed as an unrecognised
+    /// argument: anything shaped like a key, and the key in the environment, is hidden from the message.
+    /// </summary>
+    private static string Redact(string message, CliEnvironment environment)
+    {
+        var redacted = KeyShape().Replace(message, "afk_(hidden)");
+        return environment.Variable(GlobalOptions.KeyVariable)?.Trim() is { Length: > 0 } key ? redacted.Replace(key, "(the API key)") : redacted;
+    }
+
+    [GeneratedRegex("afk_[^'\\s]+")]
+    private static partial Regex KeyShape();
 
     private static string HelpCommandOf(ParseResult parse)
     {

@@ -110,7 +110,7 @@ internal sealed class AdminApiClient : IDisposable
             // Not the API's error shape (a proxy's page, say): the status says enough.
         }
 
-        return $"{status} from {response.RequestMessage?.RequestUri}";
+        return $"{status} from {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath}";
     }
 
     private JsonNode ParseBody(string body, HttpRequestMessage request)

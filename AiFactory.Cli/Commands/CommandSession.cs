@@ -30,6 +30,4 @@ internal sealed class CommandSession(AdminApiClient api, bool json, CliEnvironme
 
         return ExitCodes.Success;
     }
-
-    public bool Json => json;
 }

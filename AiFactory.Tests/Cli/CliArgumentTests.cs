@@ -197,6 +197,21 @@ public sealed class CliArgumentTests
         Assert.DoesNotContain("afk_abc", run.Error + run.Out);
     }
 
+    [Theory]
+    [InlineData("keys", "list", "afk_0123456789abcdef_pastedsecret")]
+    [InlineData("keys", "list", "--kye", "afk_0123456789abcdef_pastedsecret")]
+    [InlineData("keys", "list", "my-own-key-pastedsecret")]
+    public async Task Attack_a_key_pasted_where_no_argument_belongs_is_not_echoed(params string[] args)
+    {
+        var environment = CliRunner.Environment(CliRunner.UnreachableGateway(), "my-own-key-pastedsecret");
+
+        var run = await CliRunner.RunAsync(environment, args);
+
+        Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
+        Assert.Contains("Unrecognized command or argument", run.Error);
+        Assert.DoesNotContain("pastedsecret", run.Error + run.Out);
+    }
+
     [Fact]
     public void Attack_a_key_file_that_is_not_one_is_read_no_further_than_its_bound()
     {

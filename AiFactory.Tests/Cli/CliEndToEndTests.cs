@@ -100,7 +100,7 @@ public sealed class CliEndToEndTests(AppHostFixture fixture)
         using var admin = fixture.CreateGatewayClient();
         var (_, inferKey) = await admin.CreateKeyAsync("cli-infer-only", ["infer"]);
 
-        var forbidden = await fixture.RunCliAsync(inferKey, "keys", "list");
+        var forbidden = await fixture.RunCliWithKeyAsync(inferKey, "keys", "list");
         var notFound = await fixture.RunCliAsync("keys", "revoke", "0000000000000000");
         var badRange = await fixture.RunCliAsync("usage", "--from", "2026-01-02", "--to", "2026-01-01");
 
@@ -115,7 +115,7 @@ public sealed class CliEndToEndTests(AppHostFixture fixture)
     {
         var wrongKey = $"afk_{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}_notthesecretnotthesecretnotthesecret12345";
 
-        var run = await fixture.RunCliAsync(wrongKey, "keys", "list");
+        var run = await fixture.RunCliWithKeyAsync(wrongKey, "keys", "list");
 
         Assert.True(run.ExitCode == ExitCodes.Unauthorized, run.ToString());
         Assert.StartsWith("aifactory: the API key is not valid", run.Error);

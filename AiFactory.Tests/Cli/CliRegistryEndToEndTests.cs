@@ -26,52 +26,52 @@ public sealed class CliRegistryEndToEndTests(AppHostFixture fixture)
         using var v1 = Variant("v1");
         using var v2 = Variant("v2");
 
-        var first = await fixture.RunCliAsync(key, "models", "push", v1.Path, "--model", model, "--config", SampleConfig, "--timeout", "5m");
+        var first = await fixture.RunCliWithKeyAsync(key, "models", "push", v1.Path, "--model", model, "--config", SampleConfig, "--timeout", "5m");
         Assert.True(first.ExitCode == ExitCodes.Success, first.ToString());
         Assert.StartsWith($"{model} version 1: ready\n", first.Out);
         Assert.Matches(@"(?m)^  load       ok: CPUExecutionProvider, opset \d+, ", first.Out);
         Assert.Matches(@"(?m)^  latency    batch 1 p50 .* recommended max_batch_size \d+$", first.Out);
         Assert.Contains($"uploaded {Path.GetFileName(v1.Path)}: 565.", first.Error);
 
-        var second = await fixture.RunCliAsync(key, "models", "push", v2.Path, "--model", model, "--config", SampleConfig, "--timeout", "5m", "--json");
+        var second = await fixture.RunCliWithKeyAsync(key, "models", "push", v2.Path, "--model", model, "--config", SampleConfig, "--timeout", "5m", "--json");
         Assert.True(second.ExitCode == ExitCodes.Success, second.ToString());
         Assert.Equal((2, "ready"), (second.Json["version"]!.GetValue<int>(), second.Json["state"]!.GetValue<string>()));
         Assert.NotNull(second.Json["validation"]);
 
-        var stable = await fixture.RunCliAsync(key, "traffic", "set", model, "1=100", "--reason", "first policy");
+        var stable = await fixture.RunCliWithKeyAsync(key, "traffic", "set", model, "1=100", "--reason", "first policy");
         Assert.True(stable.ExitCode == ExitCodes.Success, stable.ToString());
         Assert.Contains("desired   1=100\n", stable.Out);
-        var nothingBefore = await fixture.RunCliAsync(key, "rollback", model, "--reason", "nothing to return to");
+        var nothingBefore = await fixture.RunCliWithKeyAsync(key, "rollback", model, "--reason", "nothing to return to");
         Assert.True(nothingBefore.ExitCode == ExitCodes.Conflict, nothingBefore.ToString());
-        var notReady = await fixture.RunCliAsync(key, "traffic", "set", model, "1=50", "3=50", "--reason", "version 3 does not exist");
+        var notReady = await fixture.RunCliWithKeyAsync(key, "traffic", "set", model, "1=50", "3=50", "--reason", "version 3 does not exist");
         Assert.True(notReady.ExitCode == ExitCodes.Refused, notReady.ToString());
         Assert.Contains("(HTTP 400 Bad Request)", notReady.Error);
 
-        var canary = await fixture.RunCliAsync(key, "traffic", "set", model, "1=90", "2=10", "--reason", "canary", "--json");
+        var canary = await fixture.RunCliWithKeyAsync(key, "traffic", "set", model, "1=90", "2=10", "--reason", "canary", "--json");
         Assert.True(canary.ExitCode == ExitCodes.Success, canary.ToString());
         Assert.Equal("""{"1":90,"2":10}""", Desired(canary.Json).ToJsonString());
 
-        var listed = await fixture.RunCliAsync(key, "models", "list");
+        var listed = await fixture.RunCliWithKeyAsync(key, "models", "list");
         Assert.Matches($@"(?m)^{model}\s+2 ready\s+1=90 2=10\s", listed.Out);
-        var shown = await fixture.RunCliAsync(key, "models", "show", model, "--json");
+        var shown = await fixture.RunCliWithKeyAsync(key, "models", "show", model, "--json");
         Assert.Equal([(1, "ready"), (2, "ready")], shown.Json["versions"]!.AsArray()
             .Select(version => (version!["version"]!.GetValue<int>(), version["state"]!.GetValue<string>())).OrderBy(version => version.Item1));
-        var table = await fixture.RunCliAsync(key, "models", "show", model);
+        var table = await fixture.RunCliWithKeyAsync(key, "models", "show", model);
         Assert.Contains("desired   1=90 2=10\n", table.Out);
         Assert.Matches(@"(?m)^2\s+ready\s+565\.\d KiB\s+[0-9a-f]{12}\s", table.Out);
 
-        var rolledBack = await fixture.RunCliAsync(key, "rollback", model, "--reason", "roll the canary back");
+        var rolledBack = await fixture.RunCliWithKeyAsync(key, "rollback", model, "--reason", "roll the canary back");
         Assert.True(rolledBack.ExitCode == ExitCodes.Success, rolledBack.ToString());
         Assert.Contains("desired   1=100\n", rolledBack.Out);
 
-        var audit = await fixture.RunCliAsync(key, "audit", "--model", model, "--json");
+        var audit = await fixture.RunCliWithKeyAsync(key, "audit", "--model", model, "--json");
         Assert.True(audit.ExitCode == ExitCodes.Success, audit.ToString());
         var entries = JsonItems(audit.Json, "entries").Where(entry => entry["key_id"]?.GetValue<string>() == keyId)
             .Select(entry => entry["action"]!.GetValue<string>()).ToList();
         // Newest first.
         Assert.Equal(["traffic.rollback", "traffic.set", "traffic.set", "model.version.upload", "model.version.upload"],
             entries.Where(action => action is "traffic.rollback" or "traffic.set" or "model.version.upload"));
-        var readable = await fixture.RunCliAsync(key, "audit", "--model", model);
+        var readable = await fixture.RunCliWithKeyAsync(key, "audit", "--model", model);
         Assert.Matches($@"(?m)^\S+ \S+\s+{keyId}\s+traffic\.rollback\s+{model}\s+.*roll the canary back$", readable.Out);
     }
 
@@ -110,7 +110,7 @@ public sealed class CliRegistryEndToEndTests(AppHostFixture fixture)
         var (_, inferKey) = await admin.CreateKeyAsync("cli-push-infer-only", ["infer"]);
         using var file = Variant("refused");
 
-        var forbidden = await fixture.RunCliAsync(inferKey, "models", "push", file.Path, "--model", NewModelName());
+        var forbidden = await fixture.RunCliWithKeyAsync(inferKey, "models", "push", file.Path, "--model", NewModelName());
         var unknown = await fixture.RunCliAsync("models", "show", NewModelName());
         var badName = await fixture.RunCliAsync("models", "push", file.Path, "--model", "bad/name");
 

@@ -33,11 +33,11 @@ public static class CliRunner
     }
 
     /// <summary>Runs the CLI against the AppHost's gateway, with <paramref name="apiKey"/> in <c>AIFACTORY_API_KEY</c>.</summary>
-    public static Task<CliResult> RunCliAsync(this AppHostFixture fixture, string apiKey, params string[] args) =>
+    public static Task<CliResult> RunCliWithKeyAsync(this AppHostFixture fixture, string apiKey, params string[] args) =>
         RunAsync(Environment(fixture.App.GetEndpoint("gateway", "http"), apiKey), args);
 
     /// <summary>Runs the CLI against the AppHost's gateway with its bootstrap admin key.</summary>
-    public static Task<CliResult> RunCliAsync(this AppHostFixture fixture, params string[] args) => fixture.RunCliAsync(fixture.AdminKey, args);
+    public static Task<CliResult> RunCliAsync(this AppHostFixture fixture, params string[] args) => fixture.RunCliWithKeyAsync(fixture.AdminKey, args);
 
     public static Dictionary<string, string?> Environment(Uri gateway, string? apiKey) => new()
     {
