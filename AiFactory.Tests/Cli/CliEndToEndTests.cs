@@ -3,8 +3,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using AiFactory.Cli;
 using AiFactory.Tests.Infrastructure;
-using Aspire.Hosting;
-using Aspire.Hosting.Testing;
 
 namespace AiFactory.Tests.Cli;
 
@@ -134,22 +132,9 @@ public sealed class CliEndToEndTests(AppHostFixture fixture)
         Assert.DoesNotContain(fixture.AdminKey, listed.Out + listed.Error + missing.Out + missing.Error);
     }
 
-    /// <summary>The built tool (AiFactory.Cli.dll beside the tests) as its own process, the key only in its environment.</summary>
     private async Task<CliResult> RunToolAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AiFactory.Cli.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["AIFACTORY_GATEWAY"] = fixture.App.GetEndpoint("gateway", "http").ToString();
-        start.Environment["AIFACTORY_API_KEY"] = fixture.AdminKey;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return new CliResult(process.ExitCode, await output, await error);
+        using var tool = fixture.StartCli(args);
+        return await tool.ExitAsync(TimeSpan.FromMinutes(2));
     }
 }

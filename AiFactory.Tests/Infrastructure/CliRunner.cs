@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
@@ -39,6 +40,10 @@ public static class CliRunner
     /// <summary>Runs the CLI against the AppHost's gateway with its bootstrap admin key.</summary>
     public static Task<CliResult> RunCliAsync(this AppHostFixture fixture, params string[] args) => fixture.RunCliWithKeyAsync(fixture.AdminKey, args);
 
+    /// <summary>The built tool as its own process against the AppHost's gateway, the admin key only in its environment.</summary>
+    public static CliProcess StartCli(this AppHostFixture fixture, params string[] args) =>
+        new(Environment(fixture.App.GetEndpoint("gateway", "http"), fixture.AdminKey), args);
+
     public static Dictionary<string, string?> Environment(Uri gateway, string? apiKey) => new()
     {
         ["AIFACTORY_GATEWAY"] = gateway.ToString(),
@@ -54,4 +59,41 @@ public static class CliRunner
         listener.Stop();
         return new Uri($"http://127.0.0.1:{port}");
     }
+}
+
+/// <summary>The built tool (AiFactory.Cli.dll beside the tests, run by <c>dotnet</c>) as its own process.</summary>
+public sealed class CliProcess : IDisposable
+{
+    private readonly Task<string> _output;
+    private readonly Task<string> _error;
+
+    public CliProcess(IReadOnlyDictionary<string, string?> environment, string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AiFactory.Cli.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        Process = Process.Start(start)!;
+        // Read as it comes, so a full pipe never blocks the tool.
+        _output = Process.StandardOutput.ReadToEndAsync();
+        _error = Process.StandardError.ReadToEndAsync();
+    }
+
+    public Process Process { get; }
+
+    public async Task<CliResult> ExitAsync(TimeSpan timeout)
+    {
+        await Process.WaitForExitAsync().WaitAsync(timeout);
+        return new CliResult(Process.ExitCode, await _output, await _error);
+    }
+
+    public void Dispose() => Process.Dispose();
 }
