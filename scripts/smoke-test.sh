@@ -6,9 +6,9 @@
 #
 # 1. infers on the sample model text-direction (OIP REST, the gateway's /v2 path) and checks the answer's shape;
 # 2. checks that usage counted those requests (`aifactory usage`);
-# 3. rolls a canary back: uploads a copy of the model as a new version (`aifactory models push`), waits until it is
-#    ready, gives it 10 % of the traffic (`aifactory traffic set`), rolls back (`aifactory rollback`) and checks that
-#    the traffic policy is the one in force before.
+# 3. rolls a canary back: uploads a copy of the model as a new version (`aifactory models push <file> --model
+#    <name>`, which waits until it is ready), gives it 10 % of the traffic (`aifactory traffic set`), rolls back
+#    (`aifactory rollback`) and checks that the traffic policy is the one in force before.
 #
 # Needs curl, jq, python3 and the `aifactory` CLI (AiFactory.Cli, or $AIFACTORY_CLI) on PATH. The key needs the
 # admin and infer scopes. The key is read from the environment (AIFACTORY_API_KEY, which the CLI reads too) and
@@ -88,18 +88,11 @@ printf "\\x32\\x$(printf '%02x' "${#note}")%s" "$note" >>"$work/canary.onnx"
 stable="$(jq -r '.traffic.desired | to_entries | max_by(.value) | .key' "$work/before.json")"
 [[ -n "$stable" && "$stable" != null ]] || fail "$model has no version taking traffic: $(cat "$work/before.json")"
 
-"$cli" models push "$model" "$work/canary.onnx" --json >"$work/pushed.json"
+# The CLI waits for validation: exit 0 when the version is ready, 7 (with the report on stdout) when it is invalid.
+"$cli" models push "$work/canary.onnx" --model "$model" --timeout 10m --json >"$work/pushed.json" \
+  || fail "the canary was not accepted (aifactory exit code $?): $(cat "$work/pushed.json")"
 canary="$(jq -r '.version' "$work/pushed.json")"
-step "canary version $canary (stable $stable)"
-
-canary_ready() {
-  "$cli" models show "$model" --json >"$work/show.json"
-  local state
-  state="$(jq -r --arg v "$canary" '.versions[] | select((.version | tostring) == $v) | .state' "$work/show.json")"
-  [ "$state" = invalid ] && fail "canary version $canary is invalid: $(jq -c --arg v "$canary" '.versions[] | select((.version | tostring) == $v) | .validation' "$work/show.json")"
-  [ "$state" = ready ]
-}
-wait_for 600 "canary version $canary did not become ready" canary_ready
+step "canary version $canary is ready (stable $stable)"
 
 canary_has_traffic=true
 "$cli" traffic set "$model" "$stable=90" "$canary=10" --reason "$note: canary"

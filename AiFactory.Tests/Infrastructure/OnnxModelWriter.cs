@@ -54,6 +54,13 @@ public static class OnnxModelWriter
         });
     }
 
+    /// <summary>
+    /// <paramref name="model"/> with a doc_string appended (ModelProto field 6): other bytes, so another artifact,
+    /// with the same graph (protobuf keeps the last value of a repeated scalar field, and the runtime ignores it).
+    /// </summary>
+    public static byte[] WithDocString(byte[] model, string docString) =>
+        [.. model, .. Message(w => { w.WriteTag(6, WireFormat.WireType.LengthDelimited); w.WriteString(docString); })];
+
     private static byte[] ValueInfo(string name, int elementType) => Message(w =>
     {
         w.WriteTag(1, WireFormat.WireType.LengthDelimited); w.WriteString(name);
