@@ -147,12 +147,55 @@ public sealed class AppHostFixture : IAsyncLifetime
         return Process.GetProcessById(Convert.ToInt32(pid));
     }
 
-    /// <summary>The resident memory (RSS) of <paramref name="resource"/>'s process now, in bytes.</summary>
+    /// <summary>
+    /// The resident memory (RSS) of <paramref name="resource"/> now, in bytes: its process and every process under it.
+    /// A project resource's process is <c>dotnet run</c>, whose child is the service itself.
+    /// </summary>
     public long ResidentBytes(string resource)
     {
         using var process = ProcessOf(resource);
-        process.Refresh();
-        return process.WorkingSet64;
+        return SelfAndDescendants(process.Id).Sum(ResidentBytesOf);
+    }
+
+    private static IEnumerable<int> SelfAndDescendants(int pid)
+    {
+        yield return pid;
+        if (!OperatingSystem.IsLinux())
+        {
+            yield break;
+        }
+
+        // Each thread lists the children it started.
+        var children = new List<int>();
+        try
+        {
+            foreach (var thread in Directory.GetDirectories($"/proc/{pid}/task"))
+            {
+                children.AddRange(File.ReadAllText(Path.Combine(thread, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse));
+            }
+        }
+        catch (IOException)
+        {
+            // The process or a thread ended meanwhile: it has nothing resident to count.
+        }
+
+        foreach (var descendant in children.SelectMany(SelfAndDescendants))
+        {
+            yield return descendant;
+        }
+    }
+
+    private static long ResidentBytesOf(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.WorkingSet64;
+        }
+        catch (ArgumentException)
+        {
+            return 0; // ended meanwhile
+        }
     }
 
     public async Task DisposeAsync()
