@@ -26,6 +26,7 @@ public static class GatewayServiceExtensions
         var services = builder.Services;
         services.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName)
             .AddValidatedOptions<ApiKeyOptions>(ApiKeyOptions.SectionName)
+            .AddValidatedOptions<ModelAccessOptions>(ModelAccessOptions.SectionName)
             .AddValidatedOptions<RateLimitOptions>(RateLimitOptions.SectionName)
             .AddValidatedOptions<ResponseCacheOptions>(ResponseCacheOptions.SectionName)
             .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName);
@@ -61,8 +62,8 @@ public static class GatewayServiceExtensions
         services.AddHttpClient<ModelVersionResolver>(ModelVersionResolver.ClientName, http => http.BaseAddress = new Uri("http://inference"));
         services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>()
             .AddSingleton<UsageFlushService>().AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
-        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<RateLimitStep>().AddSingleton<ResponseCacheStep>()
-            .AddSingleton<UpstreamTimingStep>();
+        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<ModelListFilterStep>().AddSingleton<RateLimitStep>()
+            .AddSingleton<ResponseCacheStep>().AddSingleton<UpstreamTimingStep>();
 
         // The admin API speaks the protocol's snake_case.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
