@@ -12,18 +12,22 @@ namespace AiFactory.Gateway.Extensions;
 public static class GatewayEndpointExtensions
 {
     /// <summary>
-    /// The OIP routes to inference, each request passing, in order: metering (sees every outcome below), the body
-    /// limit, the key's model allow-list, rate and concurrency limits, the response cache, then YARP's own pipeline
-    /// (a replica chosen by load, passive health) inside transport-failure retries on another replica.
-    /// Authentication and scopes are checked before, by the routes' authorization policies.
+    /// The OIP routes to inference, each request passing, in order: metering (sees every outcome below), the
+    /// protocol check (the path or gRPC method parsed once, anything not the protocol's refused before any step reads
+    /// a model from it), the body limit, the key's model allow-list (then its model lists filtered to it), rate and
+    /// concurrency limits, the response cache, then YARP's own pipeline (a replica chosen by load, passive health)
+    /// inside transport-failure retries on another replica. Authentication and scopes are checked before, by the
+    /// routes' authorization policies.
     /// </summary>
     public static WebApplication MapInferenceProxy(this WebApplication app)
     {
         app.MapReverseProxy(proxy =>
         {
             proxy.UseStep<MeteringStep>();
+            proxy.Use(OipTargetCheck.EnforceAsync);
             proxy.Use(RequestBodyLimit.EnforceAsync);
             proxy.UseStep<ModelAccessStep>();
+            proxy.UseStep<ModelListFilterStep>();
             proxy.UseStep<RateLimitStep>();
             proxy.UseStep<ResponseCacheStep>();
             proxy.Use(UpstreamErrors.WriteProtocolErrorAsync);

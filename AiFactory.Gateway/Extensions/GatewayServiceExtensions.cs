@@ -28,6 +28,7 @@ public static class GatewayServiceExtensions
         services.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName)
             .AddValidatedOptions<ApiKeyOptions>(ApiKeyOptions.SectionName)
             .AddValidatedOptions<FailedAuthenticationOptions>(FailedAuthenticationOptions.SectionName)
+            .AddValidatedOptions<ModelAccessOptions>(ModelAccessOptions.SectionName)
             .AddValidatedOptions<RateLimitOptions>(RateLimitOptions.SectionName)
             .AddValidatedOptions<ResponseCacheOptions>(ResponseCacheOptions.SectionName)
             .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName);
@@ -69,8 +70,8 @@ public static class GatewayServiceExtensions
         services.AddSingleton<ResponseCache>();
         services.AddHttpClient<ModelVersionResolver>(ModelVersionResolver.ClientName, http => http.BaseAddress = new Uri("http://inference"));
         services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>().AddHostedSingleton<UsageFlushService>();
-        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<RateLimitStep>().AddSingleton<ResponseCacheStep>()
-            .AddSingleton<UpstreamTimingStep>();
+        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<ModelListFilterStep>().AddSingleton<RateLimitStep>()
+            .AddSingleton<ResponseCacheStep>().AddSingleton<UpstreamTimingStep>();
 
         // The admin API speaks the protocol's snake_case.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

@@ -189,12 +189,27 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>Everything the AppHost and its resources have logged so far (information and up).</summary>
     public string FullLog => _log.AllLines();
 
-    /// <summary>The resident memory (RSS) of <paramref name="resource"/>'s process now, in bytes.</summary>
+    /// <summary>
+    /// The resident memory (RSS) of <paramref name="resource"/> now, in bytes: its process (for a project, the service
+    /// itself rather than its <c>dotnet run</c> launcher) and every process under it.
+    /// </summary>
     public long ResidentBytes(string resource)
     {
         using var process = ProcessOf(resource);
-        process.Refresh();
-        return process.WorkingSet64;
+        return LocalProcesses.DescendantsOf(process.Id).Append(process.Id).Sum(ResidentBytesOf);
+    }
+
+    private static long ResidentBytesOf(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.WorkingSet64;
+        }
+        catch (ArgumentException)
+        {
+            return 0; // ended meanwhile
+        }
     }
 
     public async Task DisposeAsync()
