@@ -3,6 +3,7 @@ using AiFactory.Gateway.Authentication;
 using AiFactory.Gateway.Caching;
 using AiFactory.Gateway.Database;
 using AiFactory.Gateway.Metering;
+using AiFactory.Gateway.ModelControl;
 using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
@@ -58,6 +59,7 @@ public static class GatewayServiceExtensions
         services.AddSingleton<ApiKeyStore>().AddSingleton<ApiKeyValidator>().AddHostedService<RevocationWatcher>();
         services.AddSingleton<RedisRateLimiter>().AddSingleton<KeyConcurrencyLimiter>();
         services.AddSingleton<ResponseCache>();
+        services.AddSingleton<RepositoryBroadcast>();
         services.AddHttpClient<ModelVersionResolver>(ModelVersionResolver.ClientName, http => http.BaseAddress = new Uri("http://inference"));
         services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>()
             .AddSingleton<UsageFlushService>().AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
