@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using AiFactory.Tests.Infrastructure;
 
 namespace AiFactory.Tests.Gateway;
@@ -42,11 +41,8 @@ public sealed class ModelControlTests(AppHostFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task A_replica_that_cannot_be_reached_is_named_with_the_reason_and_the_others_are_still_told()
     {
-        // A third destination where nothing listens: the port was free a moment ago and is closed again.
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var deadAddress = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/";
-        listener.Stop();
+        // A third destination where nothing listens (port 1: privileged, and no service of this machine uses it).
+        const string deadAddress = "http://127.0.0.1:1/";
         await using var gatewayWithDeadReplica = await GatewayInstance.StartAsync(fixture, new Dictionary<string, string?>
         {
             [$"services:inference:http:{AppHostFixture.InferenceReplicas.Length}"] = deadAddress,
