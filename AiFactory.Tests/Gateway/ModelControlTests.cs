@@ -12,7 +12,7 @@ namespace AiFactory.Tests.Gateway;
 public sealed class ModelControlTests(AppHostFixture fixture) : IAsyncLifetime
 {
     /// <summary>A model of its own, so unloading it disturbs no other test.</summary>
-    public const string Model = "control-target";
+    private const string Model = "control-target";
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
@@ -28,14 +28,14 @@ public sealed class ModelControlTests(AppHostFixture fixture) : IAsyncLifetime
             Assert.True(unloaded.StatusCode == HttpStatusCode.OK, $"{(int)unloaded.StatusCode}: {await unloaded.Content.ReadAsStringAsync()}");
         }
 
-        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable], await fixture.ModelReadinessAsync(Model, CancellationToken.None));
+        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable], await fixture.ModelReadinessAsync(Model, CancellationToken.None).WaitAsync(Timeout));
 
         using (var loaded = await gateway.PostAsync($"/v2/repository/models/{Model}/load", content: null).WaitAsync(Timeout))
         {
             Assert.True(loaded.StatusCode == HttpStatusCode.OK, $"{(int)loaded.StatusCode}: {await loaded.Content.ReadAsStringAsync()}");
         }
 
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], await fixture.ModelReadinessAsync(Model, CancellationToken.None));
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], await fixture.ModelReadinessAsync(Model, CancellationToken.None).WaitAsync(Timeout));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class ModelControlTests(AppHostFixture fixture) : IAsyncLifetime
         var error = OipRequests.ErrorOf(await response.Content.ReadAsStringAsync()).GetString()!;
         Assert.StartsWith($"unload of model '{Model}' failed on 1 of 3 inference replicas: ", error);
         Assert.Contains($"at {deadAddress}: could not be reached (", error);
-        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable], await fixture.ModelReadinessAsync(Model, CancellationToken.None));
+        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable], await fixture.ModelReadinessAsync(Model, CancellationToken.None).WaitAsync(Timeout));
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class VersionSwapCancellationTests : IAsyncLifetime
             web.ConfigureServices(services => services.AddLogging(logging => logging.AddProvider(_log)));
         });
         _http = _factory.CreateClient();
-        await WaitUntilAsync(async () => (await _http.GetAsync($"/v2/models/{Model}/ready")).StatusCode == HttpStatusCode.OK, $"{Model} ready");
+        await WaitUntilAsync(async () => (await _http.GetAsync($"/v2/models/{Model}/ready").WaitAsync(Deadline)).StatusCode == HttpStatusCode.OK, $"{Model} ready");
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class VersionSwapCancellationTests : IAsyncLifetime
 
         await WaitUntilAsync(() => Task.FromResult(Lines("freed its session").Count == 1), "the retired session freed");
         Assert.EndsWith($"Model {Model} version 1 freed its session after its last execution (1 in all)", Lines("freed its session").Single().TrimEnd());
-        using var next = await _http.PostAsync($"/v2/models/{Model}/infer", Request(Matrix(seed: 3, 16), 16, timeoutUs: null));
+        using var next = await _http.PostAsync($"/v2/models/{Model}/infer", Request(Matrix(seed: 3, 16), 16, timeoutUs: null)).WaitAsync(Deadline);
         AssertResult(Matrix(seed: 3, 16), 16, await OutputOf(next));
     }
 
@@ -174,7 +174,7 @@ public sealed class VersionSwapCancellationTests : IAsyncLifetime
         Assert.Empty(failures);
         Assert.True(answered > 0 && hungUp > 0 && timedOut > 0, $"answers {answered}, hang-ups {hungUp}, timeouts {timedOut}: the storm must mix them");
 
-        using var after = await _http.PostAsync($"/v2/models/{Model}/infer", Request(inputs[0], n, timeoutUs: null));
+        using var after = await _http.PostAsync($"/v2/models/{Model}/infer", Request(inputs[0], n, timeoutUs: null)).WaitAsync(Deadline);
         Assert.True(IsResult(inputs[0], n, await OutputOf(after)), "the answer after the storm is wrong");
         Assert.True(Lines("(replacing the previous file)").Count >= 5, $"{swaps} files written, {Lines("(replacing the previous file)").Count} loaded");
         // The poller may still be loading the last file written: compare both counts in one snapshot of the log. A
@@ -244,7 +244,7 @@ public sealed class VersionSwapCancellationTests : IAsyncLifetime
 
     private async Task<JsonNode> StatisticsAsync()
     {
-        var stats = JsonNode.Parse(await _http.GetStringAsync($"/v2/models/{Model}/stats"))!["model_stats"]![0]!;
+        var stats = JsonNode.Parse(await _http.GetStringAsync($"/v2/models/{Model}/stats").WaitAsync(Deadline))!["model_stats"]![0]!;
         return stats["inference_stats"]!;
     }
 

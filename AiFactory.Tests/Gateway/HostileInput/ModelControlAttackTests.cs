@@ -51,7 +51,7 @@ public sealed class ModelControlAttackTests(AppHostFixture fixture) : IAsyncLife
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(status == response.StatusCode, $"{path}: {(int)response.StatusCode} {body}");
         Assert.Equal(message, message.Length == 0 ? body : OipRequests.ErrorOf(body).GetString());
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], await fixture.ModelReadinessAsync(Model, CancellationToken.None));
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], await fixture.ModelReadinessAsync(Model, CancellationToken.None).WaitAsync(Timeout));
     }
 
     private const string NameRule = "letters, digits, '-', '_' and '.', not starting with '.'";
