@@ -40,11 +40,15 @@ public static class GatewayEndpointExtensions
         return app;
     }
 
-    /// <summary>The admin API, and in Development its OpenAPI document and an interactive reference (Scalar).</summary>
+    /// <summary>
+    /// The admin API (with the protocol's repository operations, which need the admin scope too), and in Development
+    /// its OpenAPI document and an interactive reference (Scalar).
+    /// </summary>
     public static WebApplication MapAdminApi(this WebApplication app)
     {
         app.MapApiKeysApi();
         app.MapUsageApi();
+        app.MapRepositoryControlApi();
         if (app.Environment.IsDevelopment())
         {
             app.MapOpenApi();

@@ -3,6 +3,7 @@ using AiFactory.Gateway.Authentication;
 using AiFactory.Gateway.Caching;
 using AiFactory.Gateway.Database;
 using AiFactory.Gateway.Metering;
+using AiFactory.Gateway.ModelControl;
 using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
@@ -68,6 +69,7 @@ public static class GatewayServiceExtensions
             .AddHostedSingleton<GatewayReplicas>().AddHostedSingleton<RateLimitBucketSweeper>()
             .AddSingleton<KeyConcurrencyLimiter>();
         services.AddSingleton<ResponseCache>();
+        services.AddSingleton<RepositoryBroadcast>();
         services.AddHttpClient<ModelVersionResolver>(ModelVersionResolver.ClientName, http => http.BaseAddress = new Uri("http://inference"));
         services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>().AddHostedSingleton<UsageFlushService>();
         services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<ModelListFilterStep>().AddSingleton<RateLimitStep>()
