@@ -19,8 +19,8 @@ public sealed class ModelControlAttackTests(AppHostFixture fixture) : IAsyncLife
 
     /// <summary>
     /// Spellings of the unload path, sent exactly as written. Those that routing reads as the repository path are
-    /// refused for the scope; those it does not (an empty segment) reach no repository operation on any replica:
-    /// inference routes them as the gateway does and answers 404. Kestrel refuses a NUL before any routing.
+    /// refused for the scope; those it does not (an empty segment) reach no replica: the gateway's one parse of the
+    /// protocol's paths refuses them with 404. Kestrel refuses a NUL before any routing.
     /// </summary>
     public static TheoryData<string, HttpStatusCode, string> UnloadSpellings => new()
     {
@@ -33,8 +33,8 @@ public sealed class ModelControlAttackTests(AppHostFixture fixture) : IAsyncLife
         { $"/v2/repository/./models/{Model}/unload", HttpStatusCode.Forbidden, NoAdminScope },
         { $"/v2/other/../repository/models/{Model}/unload", HttpStatusCode.Forbidden, NoAdminScope },
         { $"/v2/repository/models/{Model}/unload?x=/../../models", HttpStatusCode.Forbidden, NoAdminScope },
-        { $"/v2//repository/models/{Model}/unload", HttpStatusCode.NotFound, "" },
-        { $"/v2/repository//models/{Model}/unload", HttpStatusCode.NotFound, "" },
+        { $"/v2//repository/models/{Model}/unload", HttpStatusCode.NotFound, $"unknown path '/v2//repository/models/{Model}/unload'" },
+        { $"/v2/repository//models/{Model}/unload", HttpStatusCode.NotFound, $"unknown path '/v2/repository//models/{Model}/unload'" },
         { $"/v2/repository/models/{Model}%00/unload", HttpStatusCode.BadRequest, "" },
     };
 
