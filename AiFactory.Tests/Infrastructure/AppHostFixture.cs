@@ -139,12 +139,26 @@ public sealed class AppHostFixture : IAsyncLifetime
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
     }
 
-    /// <summary>The operating-system process Aspire runs for <paramref name="resource"/> (a project or executable).</summary>
+    /// <summary>
+    /// The operating-system process that runs <paramref name="resource"/>'s code. For an executable that is the process
+    /// Aspire starts; a project Aspire starts as <c>dotnet run</c>, whose only child is the service itself (and holds
+    /// its memory: the <c>dotnet run</c> process stays at its own size whatever the service does).
+    /// </summary>
     public Process ProcessOf(string resource)
     {
         Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"{resource} has no state");
-        var pid = state.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value;
-        return Process.GetProcessById(Convert.ToInt32(pid));
+        var pid = Convert.ToInt32(state.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value);
+        if (state.Snapshot.ResourceType == "Project")
+        {
+            var children = Directory.GetDirectories($"/proc/{pid}/task")
+                .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Distinct()
+                .ToList();
+            Assert.True(children.Count == 1, $"{resource}'s `dotnet run` (pid {pid}) has {children.Count} child processes, not the one service process");
+            pid = int.Parse(children[0]);
+        }
+
+        return Process.GetProcessById(pid);
     }
 
     /// <summary>The resident memory (RSS) of <paramref name="resource"/>'s process now, in bytes.</summary>
