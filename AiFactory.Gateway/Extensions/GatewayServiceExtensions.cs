@@ -7,6 +7,7 @@ using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AiFactory.Gateway.Extensions;
@@ -30,6 +31,7 @@ public static class GatewayServiceExtensions
             .AddValidatedOptions<ResponseCacheOptions>(ResponseCacheOptions.SectionName)
             .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => new RequestBufferBudget(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxBufferedBodyBytes));
         services.AddSingleton<GatewayMetrics>().AddSingleton<RedisFailureReporter>();
 
         builder.AddInferenceRouting();
