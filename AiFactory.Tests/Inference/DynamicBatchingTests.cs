@@ -84,11 +84,7 @@ public sealed class DynamicBatchingTests(InferenceServerFixture server)
         Assert.Equal("model 'text-direction-small-queue' version 1 is overloaded: its queue holds 2 items (max_queue_size)",
             ErrorOf(await refused.Content.ReadAsStringAsync()).GetString());
         Assert.True(clock.ElapsedMilliseconds < 500, $"the refusal took {clock.ElapsedMilliseconds} ms");
-        foreach (var response in await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(30)))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            response.Dispose();
-        }
+        await AssertAllServedAsync(waiting);
     }
 
     [Fact]
@@ -128,11 +124,7 @@ public sealed class DynamicBatchingTests(InferenceServerFixture server)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal($"model '{model}' version 1 is overloaded: its queue holds 221184 of at most 250000 bytes (max_queue_bytes)",
             ErrorOf(await refused.Content.ReadAsStringAsync()).GetString());
-        foreach (var response in await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(60)))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            response.Dispose();
-        }
+        await AssertAllServedAsync(waiting);
     }
 
     [Fact]
@@ -145,6 +137,15 @@ public sealed class DynamicBatchingTests(InferenceServerFixture server)
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("the request's inputs hold 331776 bytes, more than max_queue_bytes (250000) of model 'text-direction-small-bytes'",
             ErrorOf(await refused.Content.ReadAsStringAsync()).GetString());
+    }
+
+    private static async Task AssertAllServedAsync(List<Task<HttpResponseMessage>> requests)
+    {
+        foreach (var response in await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(60)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
     }
 
     /// <summary>Polls the server's own queue-depth metric until the model's queue holds <paramref name="items"/>.</summary>
