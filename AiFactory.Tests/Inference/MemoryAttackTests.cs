@@ -70,20 +70,25 @@ public sealed class MemoryAttackTests(AppHostFixture fixture)
     }
 
     /// <summary>
-    /// Slow senders are dropped within seconds (Kestrel:Limits:MinRequestBodyDataRate): 1 KB/s is above Kestrel's own
-    /// default minimum (240 bytes/s), which would let this request hold its connection and buffer for 17 minutes.
+    /// Slow senders are dropped within seconds (Kestrel:Limits:MinRequestBodyDataRate), holding no more than they sent:
+    /// 20 bodies declaring 200 MiB and trickling at 1 KB/s, above Kestrel's own default minimum (240 bytes/s), which
+    /// would let each hold its connection and buffer for more than two days.
     /// </summary>
     [Fact]
-    public async Task A_sender_trickling_its_body_is_dropped_within_seconds()
+    public async Task Senders_trickling_their_bodies_are_dropped_within_seconds()
     {
+        await WarmUpAsync();
         var replica = fixture.InferenceReplicaEndpoints()[0];
+        await using var watch = MemoryWatch.Start(fixture, AppHostFixture.InferenceReplicas[0]);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var started = Stopwatch.StartNew();
 
-        var answer = await RawHttp.PostAsync(replica, Detector, 1024 * 1024, RawHttp.Trickles(100, TimeSpan.FromMilliseconds(100)), deadline.Token);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => RawHttp.PostAsync(replica, Detector, 200L * 1024 * 1024,
+            RawHttp.Trickles(100, TimeSpan.FromMilliseconds(100)), deadline.Token)));
 
-        Assert.Equal((408, TooSlowError), answer.Summary);
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"the trickling sender was dropped after {started.Elapsed}");
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"the trickling senders were dropped after {started.Elapsed}");
+        await watch.AssertGrewAtMostAsync(Bound, "20 bodies declaring 200 MiB and trickling at 1 KB/s");
+        Assert.All(answers, answer => Assert.Equal((408, TooSlowError), answer.Summary));
     }
 
     /// <summary>

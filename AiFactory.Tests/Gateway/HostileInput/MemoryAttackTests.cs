@@ -65,18 +65,25 @@ public sealed class MemoryAttackTests(AppHostFixture fixture)
         Assert.All(answers, answer => Assert.Equal((408, TooSlowError), answer.Summary));
     }
 
-    /// <summary>1 KB/s: above Kestrel's default minimum of 240 bytes/s, so without the gateway's own it would hold on.</summary>
+    /// <summary>
+    /// 20 bodies declaring 16 MiB (the cache would buffer them) and trickling at 1 KB/s: above Kestrel's default
+    /// minimum of 240 bytes/s, so without the gateway's own each would hold its connection and buffer for hours.
+    /// </summary>
     [Fact]
-    public async Task A_sender_trickling_its_body_is_dropped_within_seconds()
+    public async Task Senders_trickling_their_bodies_are_dropped_within_seconds()
     {
+        using var gateway = fixture.CreateGatewayClient();
+        await WarmUpAsync(gateway);
+        await using var watch = MemoryWatch.Start(fixture, Everything);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var started = Stopwatch.StartNew();
 
-        var answer = await RawHttp.PostAsync(GatewayAddress, Detector, 1024 * 1024,
-            RawHttp.Trickles(100, TimeSpan.FromMilliseconds(100)), deadline.Token, fixture.AdminKey);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => RawHttp.PostAsync(GatewayAddress, Detector, 16L * 1024 * 1024,
+            RawHttp.Trickles(100, TimeSpan.FromMilliseconds(100)), deadline.Token, fixture.AdminKey)));
 
-        Assert.Equal((408, TooSlowError), answer.Summary);
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"the trickling sender was dropped after {started.Elapsed}");
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"the trickling senders were dropped after {started.Elapsed}");
+        await watch.AssertGrewAtMostAsync(InferenceAttacks.Bound, "20 bodies through the gateway declaring 16 MiB and trickling at 1 KB/s");
+        Assert.All(answers, answer => Assert.Equal((408, TooSlowError), answer.Summary));
     }
 
     /// <summary>
