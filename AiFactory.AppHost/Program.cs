@@ -1,31 +1,43 @@
 using AiFactory.AppHost.Infrastructure;
+using AiFactory.AppHost.Parameters;
 using AiFactory.AppHost.Publishing;
 using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
+builder.AddParametersFromEnvironment();
 
 // The first admin key, so the first real keys can be created through the admin API. Generated once and kept in the
-// AppHost's user secrets unless given (Parameters:gateway-admin-key; scripts/start.sh keeps one in .data/admin-key).
+// AppHost's user secrets unless given (Parameters:gateway-admin-key; scripts/start.sh passes the one it keeps in
+// .data/admin-key through the environment). Only the gateway gets it.
 var adminKey = builder.AddParameter("gateway-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false },
+    secret: true, persist: true);
+
+// The operators' dashboard reads through the gateway with a key of its own, scope "read" only.
+var dashboardKey = builder.AddParameter("dashboard-api-key", new GenerateParameterDefault { MinLength = 32, Special = false },
     secret: true, persist: true);
 
 var infrastructure = builder.AddInfrastructure();
 
-var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2));
+var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2))
+    .WithConnection(infrastructure.Storage);
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithPlainHttpWhenPublished()
     .WithInference(inference)
     .WithConnection(infrastructure.Cache)
     .WithConnection(infrastructure.Database)
+    .WithConnection(infrastructure.Storage)
     .WithEnvironment("Gateway__ApiKeys__BootstrapAdminKey", adminKey)
+    .WithEnvironment("Gateway__ApiKeys__DashboardKey", dashboardKey)
+    // Clients reach http and grpc; the management endpoint (/metrics) is for Prometheus only.
     .WithExternalHttpEndpoints()
+    .WithEndpoint("management", endpoint => endpoint.IsExternal = false, createIfNotExists: false)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.AiFactory_Dashboard>("dashboard")
     .WithPlainHttpWhenPublished()
-    .WithReference(gateway).WaitFor(gateway)
-    .WithEnvironment("Gateway__ApiKey", adminKey)
+    .WithReference(gateway.GetEndpoint("http")).WaitFor(gateway)
+    .WithEnvironment("Gateway__ApiKey", dashboardKey)
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

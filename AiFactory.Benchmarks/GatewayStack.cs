@@ -56,13 +56,15 @@ public sealed class GatewayStack : IAsyncDisposable
 
     private async Task StartAsync(ServerProcess inference, string directory)
     {
-        var (redisPort, postgresPort, gatewayPort, grpcPort) = (LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
+        var (redisPort, postgresPort, gatewayPort, grpcPort, managementPort) =
+            (LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var gatewayPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
 
         Start("redis-server", ["--port", redisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], []);
         Start("bash", [Path.Combine(Paths.Root, "scripts", "run-postgres.sh"), postgresPort.ToString(), Path.Combine(directory, "postgres"), "aifactory"],
-            new() { ["POSTGRES_PASSWORD"] = password });
+            new() { ["POSTGRES_PASSWORD"] = password, ["GATEWAY_DB_PASSWORD"] = gatewayPassword });
 
         var configuration = typeof(GatewayStack).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
         var gateway = Path.Combine(Paths.Root, "AiFactory.Gateway", "bin", configuration, "net10.0", "AiFactory.Gateway.dll");
@@ -74,8 +76,10 @@ public sealed class GatewayStack : IAsyncDisposable
             // The gateway's appsettings.json names its Kestrel endpoints; these replace them.
             ["Kestrel__Endpoints__http__Url"] = Http.ToString(),
             ["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
+            ["Kestrel__Endpoints__management__Url"] = $"http://127.0.0.1:{managementPort}",
             ["ConnectionStrings__cache"] = $"127.0.0.1:{redisPort}",
-            ["ConnectionStrings__aifactory"] = $"Host=127.0.0.1;Port={postgresPort};Username=postgres;Password={password};Database=aifactory",
+            // The gateway's own role, as everywhere (run-postgres.sh makes it).
+            ["ConnectionStrings__aifactory"] = $"Host=127.0.0.1;Port={postgresPort};Username=aifactory_gateway;Password={gatewayPassword};Database=aifactory",
             ["services__inference__http__0"] = inference.Http.ToString(),
             ["services__inference__grpc__0"] = inference.Grpc.ToString(),
             ["Gateway__ApiKeys__BootstrapAdminKey"] = adminKey,

@@ -59,7 +59,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
         var configuration = typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
         var server = Path.Combine(Paths.Root, "AiFactory.Inference", "bin", configuration, "net10.0", "AiFactory.Inference.dll");
-        var (httpPort, grpcPort) = (LocalPorts.Free(), LocalPorts.Free());
+        var (httpPort, grpcPort, managementPort) = (LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
         var start = new ProcessStartInfo("dotnet", [server])
         {
             // The server's own folder is its content root: appsettings.json lives there.
@@ -72,6 +72,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 ["Kestrel__Endpoints__http__Url"] = $"http://127.0.0.1:{httpPort}",
                 ["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
                 ["Kestrel__Endpoints__grpc__Protocols"] = "Http2",
+                ["Kestrel__Endpoints__management__Url"] = $"http://127.0.0.1:{managementPort}",
                 ["ModelRepository__Path"] = repository,
                 ["ModelRepository__PollIntervalSeconds"] = "0",
                 ["Logging__LogLevel__Default"] = "Warning",

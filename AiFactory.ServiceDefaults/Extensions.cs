@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -22,8 +23,14 @@ public static class Extensions
     /// <summary>Readiness endpoint: every registered check; a failure here means "send me no traffic".</summary>
     public const string HealthPath = "/health";
 
-    /// <summary>Prometheus scrape endpoint.</summary>
+    /// <summary>Prometheus scrape endpoint, served on the <see cref="ManagementEndpoint"/> only.</summary>
     public const string MetricsPath = "/metrics";
+
+    /// <summary>
+    /// The Kestrel endpoint (<c>Kestrel:Endpoints:management</c>) that alone serves <see cref="MetricsPath"/>: its
+    /// port can be opened to Prometheus and to nothing else, and the endpoints clients call never show the metrics.
+    /// </summary>
+    public const string ManagementEndpoint = "management";
 
     /// <summary>
     /// Bucket boundaries (seconds) for every latency histogram: AiFactory's latencies are milliseconds, and
@@ -102,15 +109,29 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Maps <c>/health</c>, <c>/alive</c> and <c>/metrics</c>. They are mapped in every environment:
-    /// Kubernetes probes and Prometheus need them in production too.
+    /// Maps <c>/health</c> and <c>/alive</c> on every endpoint (Kubernetes probes call the service's own port) and
+    /// <c>/metrics</c> on the <see cref="ManagementEndpoint"/> only, in every environment: probes and Prometheus need
+    /// them in production too.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The management endpoint is not configured.</exception>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks(HealthPath);
         app.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
+
+        // Told apart by the port the connection arrived on, never by the Host header, which every client sets.
+        var managementPort = ManagementPort(app.Configuration);
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
+            context.Connection.LocalPort == managementPort && context.Request.Path == MetricsPath);
         return app;
+    }
+
+    private static int ManagementPort(IConfiguration configuration)
+    {
+        var key = $"Kestrel:Endpoints:{ManagementEndpoint}:Url";
+        return configuration[key] is { Length: > 0 } url
+            ? BindingAddress.Parse(url).Port
+            : throw new InvalidOperationException($"Configuration '{key}' is missing: /metrics is served on the management endpoint only.");
     }
 
     private static bool IsInfrastructurePath(PathString path) =>

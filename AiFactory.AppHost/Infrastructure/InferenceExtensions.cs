@@ -15,6 +15,7 @@ public static class InferenceExtensions
     /// <summary>Endpoints from the service's Kestrel configuration (AiFactory.Inference/appsettings.json).</summary>
     public const string HttpEndpoint = "http";
     public const string GrpcEndpoint = "grpc";
+    public const string ManagementEndpoint = "management";
 
     /// <summary>Name of replica <paramref name="index"/> (1-based) in run mode.</summary>
     public static string ReplicaName(int index) => $"{ServiceName}-{index}";
@@ -41,7 +42,8 @@ public static class InferenceExtensions
         // gateway talks to each process directly (a stopped replica then refuses connections at once).
         return new([.. Enumerable.Range(1, replicas).Select(i => AddReplica(builder, ReplicaName(i))
             .WithEndpoint(HttpEndpoint, Unproxied, createIfNotExists: false)
-            .WithEndpoint(GrpcEndpoint, Unproxied, createIfNotExists: false))]);
+            .WithEndpoint(GrpcEndpoint, Unproxied, createIfNotExists: false)
+            .WithEndpoint(ManagementEndpoint, Unproxied, createIfNotExists: false))]);
     }
 
     /// <summary>
@@ -52,8 +54,9 @@ public static class InferenceExtensions
     {
         if (gateway.ApplicationBuilder.ExecutionContext.IsPublishMode)
         {
+            // The endpoints it routes to; inference's management endpoint is for Prometheus only.
             var service = inference.Resources.Single();
-            return gateway.WithReference(service).WaitFor(service);
+            return gateway.WithReference(service.GetEndpoint(HttpEndpoint)).WithReference(service.GetEndpoint(GrpcEndpoint)).WaitFor(service);
         }
 
         for (var i = 0; i < inference.Resources.Count; i++)
@@ -68,8 +71,19 @@ public static class InferenceExtensions
         return gateway;
     }
 
-    // Endpoints come from the service's Kestrel configuration: "http" for REST and "grpc", an HTTP/2-only endpoint
-    // for inference.GRPCInferenceService (cleartext HTTP/2 cannot share a port with HTTP/1.1).
+    /// <summary>Gives every replica the connection (and makes each wait for its server).</summary>
+    public static InferenceReplicas WithConnection(this InferenceReplicas inference, Connection connection)
+    {
+        foreach (var replica in inference.Resources)
+        {
+            replica.WithConnection(connection);
+        }
+
+        return inference;
+    }
+
+    // Endpoints come from the service's Kestrel configuration: "http" for REST, "grpc", an HTTP/2-only endpoint
+    // for inference.GRPCInferenceService (cleartext HTTP/2 cannot share a port with HTTP/1.1), and "management" (/metrics).
     private static IResourceBuilder<ProjectResource> AddReplica(IDistributedApplicationBuilder builder, string name) =>
         builder.AddProject<Projects.AiFactory_Inference>(name)
             .WithPlainHttpWhenPublished()

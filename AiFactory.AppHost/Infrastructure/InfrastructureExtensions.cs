@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 
 namespace AiFactory.AppHost.Infrastructure;
 
-/// <summary>Redis and PostgreSQL as the services see them: two connections, whatever runs the servers.</summary>
-public sealed record AiFactoryInfrastructure(InfrastructureMode Mode, Connection Cache, Connection Database);
+/// <summary>Redis, PostgreSQL and the object store as the services see them: three connections, whatever runs the servers.</summary>
+public sealed record AiFactoryInfrastructure(InfrastructureMode Mode, Connection Cache, Connection Database, Connection Storage);
 
 /// <summary>
 /// A connection string a service receives as <c>ConnectionStrings__{Name}</c>, and the resource it waits for.
@@ -26,8 +26,8 @@ public static class InfrastructureExtensions
     public const string DataDirectoryKey = "Infrastructure:DataDirectory";
 
     /// <summary>
-    /// Adds Redis and PostgreSQL. Publishing always describes containers; running uses containers when a container
-    /// runtime answers and this machine's own binaries when none does (<c>DESIGN.md</c> §4), unless
+    /// Adds Redis, PostgreSQL and the object store. Publishing always describes containers; running uses containers when
+    /// a container runtime answers and this machine's own servers when none does (<c>DESIGN.md</c> §4), unless
     /// <c>Infrastructure:Mode</c> says otherwise. The choice and its reason are logged at start.
     /// </summary>
     public static AiFactoryInfrastructure AddInfrastructure(this IDistributedApplicationBuilder builder)
@@ -36,7 +36,7 @@ public static class InfrastructureExtensions
         builder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>
         {
             @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AiFactory.AppHost")
-                .LogInformation("Redis and PostgreSQL run as {Mode}: {Reason}", mode, reason);
+                .LogInformation("Redis, PostgreSQL and the object store run as {Mode}: {Reason}", mode, reason);
             return Task.CompletedTask;
         });
 
@@ -44,7 +44,7 @@ public static class InfrastructureExtensions
         {
             InfrastructureMode.Containers => AddContainers(builder),
             InfrastructureMode.Local => AddLocalServers(builder),
-            _ => new AiFactoryInfrastructure(mode, Existing(builder, CacheName), Existing(builder, DatabaseName)),
+            _ => new AiFactoryInfrastructure(mode, Existing(builder, CacheName), Existing(builder, DatabaseName), Existing(builder, StorageResources.Name)),
         };
     }
 
@@ -92,11 +92,20 @@ public static class InfrastructureExtensions
         // Named volumes: the default name hashes the AppHost's path, which would make manifests/ differ per clone.
         var cache = builder.AddRedis(CacheName)
             .WithDataVolume($"{CacheName}-data")
-            .WithPersistence();
+            .WithPersistence()
+            .WithMemoryPolicy();
+        var gatewayPassword = AddPassword(builder, GatewayDatabaseRole.PasswordParameter);
         var postgres = builder.AddPostgres(PostgresName)
             .WithDataVolume($"{PostgresName}-data")
             // The image creates the database at first start: in a cluster nothing else would.
-            .WithEnvironment("POSTGRES_DB", DatabaseName);
+            .WithEnvironment("POSTGRES_DB", DatabaseName)
+            .WithEnvironment(GatewayDatabaseRole.PasswordVariable, gatewayPassword);
+        if (!builder.ExecutionContext.IsPublishMode)
+        {
+            // The image runs it at the data volume's first start; in a cluster the overlays mount it from a ConfigMap.
+            postgres.WithInitFiles(GatewayDatabaseRole.ScriptPath(RepositoryRoot(builder)));
+        }
+
         var database = postgres.AddDatabase(DatabaseName);
 
         var cacheEndpoint = cache.Resource.PrimaryEndpoint;
@@ -105,8 +114,8 @@ public static class InfrastructureExtensions
             InfrastructureMode.Containers,
             new Connection(CacheName, cache, ReferenceExpression.Create(
                 $"{cacheEndpoint.Property(EndpointProperty.Host)}:{cacheEndpoint.Property(EndpointProperty.Port)},password={cache.Resource.PasswordParameter!}")),
-            new Connection(DatabaseName, database, ReferenceExpression.Create(
-                $"Host={postgresEndpoint.Property(EndpointProperty.Host)};Port={postgresEndpoint.Property(EndpointProperty.Port)};Username=postgres;Password={postgres.Resource.PasswordParameter};Database={DatabaseName}")));
+            new Connection(DatabaseName, database, GatewayDatabaseRole.ConnectionString(postgresEndpoint, gatewayPassword.Resource, DatabaseName)),
+            StorageResources.AddSeaweedFs(builder));
     }
 
     private static AiFactoryInfrastructure AddLocalServers(IDistributedApplicationBuilder builder)
@@ -121,21 +130,27 @@ public static class InfrastructureExtensions
             .WithEndpoint(name: LocalRedisResource.EndpointName, scheme: "tcp")
             .WithArgs(context =>
             {
+                context.Args.Add(Path.Combine(RepositoryRoot(builder), "scripts", "run-redis.sh"));
                 context.Args.Add("--port");
                 context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
                 context.Args.Add("--bind");
                 context.Args.Add("127.0.0.1");
-                context.Args.Add("--requirepass");
-                context.Args.Add(redis.Password);
                 context.Args.Add("--dir");
                 context.Args.Add(redisDirectory);
                 context.Args.Add("--appendonly");
                 context.Args.Add("yes");
+                foreach (var argument in RedisMemoryPolicy.ServerArguments(builder))
+                {
+                    context.Args.Add(argument);
+                }
             })
+            .WithEnvironment("REDIS_PASSWORD", redis.Password)
             .WithHealthCheck(AddHealthCheck(builder, redis, () => new RedisPingHealthCheck(redis)));
 
         var postgresPassword = AddPassword(builder, $"{PostgresName}-password");
+        var gatewayPassword = AddPassword(builder, GatewayDatabaseRole.PasswordParameter);
         var postgres = new LocalPostgresResource(PostgresName, RepositoryRoot(builder), postgresPassword.Resource, DatabaseName);
+        var gatewayConnection = GatewayDatabaseRole.ConnectionString(postgres.PrimaryEndpoint, gatewayPassword.Resource, DatabaseName);
         var database = builder.AddResource(postgres)
             .WithEndpoint(name: LocalPostgresResource.EndpointName, scheme: "tcp")
             .WithArgs(context =>
@@ -146,18 +161,21 @@ public static class InfrastructureExtensions
                 context.Args.Add(postgres.DatabaseName);
             })
             .WithEnvironment("POSTGRES_PASSWORD", postgres.Password)
-            .WithHealthCheck(AddHealthCheck(builder, postgres, () => new PostgresQueryHealthCheck(postgres)));
+            .WithEnvironment(GatewayDatabaseRole.PasswordVariable, gatewayPassword)
+            // Serving means the gateway's role can log in: run-postgres.sh makes it after the database.
+            .WithHealthCheck(AddHealthCheck(builder, postgres, () => new PostgresQueryHealthCheck(postgres.Name, gatewayConnection)));
 
         return new AiFactoryInfrastructure(
             InfrastructureMode.Local,
             new Connection(CacheName, cache, redis.ConnectionStringExpression),
-            new Connection(DatabaseName, database, postgres.ConnectionStringExpression));
+            new Connection(DatabaseName, database, gatewayConnection),
+            StorageResources.AddS3rver(builder, dataDirectory));
     }
 
-    private static IResourceBuilder<ParameterResource> AddPassword(IDistributedApplicationBuilder builder, string name) =>
+    internal static IResourceBuilder<ParameterResource> AddPassword(IDistributedApplicationBuilder builder, string name) =>
         builder.AddParameter(name, new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
 
-    private static string AddHealthCheck(IDistributedApplicationBuilder builder, IResource resource, Func<IHealthCheck> create)
+    internal static string AddHealthCheck(IDistributedApplicationBuilder builder, IResource resource, Func<IHealthCheck> create)
     {
         var key = $"{resource.Name}-serves";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, _ => create(), failureStatus: null, tags: null));

@@ -2,7 +2,8 @@ namespace AiFactory.AppHost.Infrastructure;
 
 /// <summary>
 /// PostgreSQL binaries from this machine, run through <c>scripts/run-postgres.sh</c> (which initialises the data
-/// folder, drops root privileges and creates the database) when no container runtime answers.
+/// folder, drops root privileges, creates the database and the gateway's role) when no container runtime answers.
+/// Its connection string is the superuser's, for administration; the gateway gets its own role's.
 /// </summary>
 public sealed class LocalPostgresResource(string name, string workingDirectory, ParameterResource password, string databaseName)
     : ExecutableResource(name, "bash", workingDirectory), IResourceWithConnectionString
@@ -16,7 +17,7 @@ public sealed class LocalPostgresResource(string name, string workingDirectory, 
 
     public string DatabaseName { get; } = databaseName;
 
-    /// <summary>Points at the application database, so services need no other resource to reach it.</summary>
+    /// <summary>The superuser's, to the application database.</summary>
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={UserName};Password={Password};Database={DatabaseName}");
 }

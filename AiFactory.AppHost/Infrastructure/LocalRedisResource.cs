@@ -1,8 +1,11 @@
 namespace AiFactory.AppHost.Infrastructure;
 
-/// <summary>A <c>redis-server</c> binary from this machine, run by the AppHost when no container runtime answers.</summary>
+/// <summary>
+/// A <c>redis-server</c> binary from this machine, run through <c>scripts/run-redis.sh</c> (which hands it the password
+/// on its standard input, off the command line) when no container runtime answers.
+/// </summary>
 public sealed class LocalRedisResource(string name, string workingDirectory, ParameterResource password)
-    : ExecutableResource(name, "redis-server", workingDirectory), IResourceWithConnectionString
+    : ExecutableResource(name, "bash", workingDirectory), IResourceWithConnectionString
 {
     public const string EndpointName = "tcp";
 

@@ -1,4 +1,6 @@
+using AiFactory.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -27,14 +29,14 @@ internal sealed class RedisPingHealthCheck(IResourceWithConnectionString redis) 
 }
 
 /// <inheritdoc cref="RedisPingHealthCheck"/>
-internal sealed class PostgresQueryHealthCheck(IResourceWithConnectionString postgres) : IHealthCheck
+internal sealed class PostgresQueryHealthCheck(string name, ReferenceExpression connectionString) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var connectionString = await postgres.ConnectionStringExpression.GetValueAsync(cancellationToken);
-            await using var connection = new NpgsqlConnection(connectionString + ";Timeout=2;Pooling=false");
+            var value = await connectionString.GetValueAsync(cancellationToken);
+            await using var connection = new NpgsqlConnection(value + ";Timeout=2;Pooling=false");
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand("SELECT 1", connection);
             await command.ExecuteScalarAsync(cancellationToken);
@@ -42,7 +44,39 @@ internal sealed class PostgresQueryHealthCheck(IResourceWithConnectionString pos
         }
         catch (Exception e)
         {
-            return HealthCheckResult.Unhealthy($"{postgres.Name} does not answer SELECT 1", e);
+            return HealthCheckResult.Unhealthy($"{name} does not answer SELECT 1", e);
         }
     }
+}
+
+/// <summary>
+/// The object store serves its bucket with the credentials the services get (and the bucket exists: the check creates
+/// it where the server does not, as the services' own monitor would).
+/// </summary>
+internal sealed class ObjectStoreHealthCheck(string name, ReferenceExpression connectionString) : IHealthCheck, IDisposable
+{
+    private S3ObjectStore? _store;
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            _store ??= await CreateStoreAsync(cancellationToken);
+            await _store.EnsureBucketAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (StorageUnavailableException e)
+        {
+            return HealthCheckResult.Unhealthy($"{name} does not serve its bucket: {e.Message}");
+        }
+    }
+
+    private async Task<S3ObjectStore> CreateStoreAsync(CancellationToken cancellationToken)
+    {
+        var options = new StorageOptions { ConnectTimeout = TimeSpan.FromSeconds(2), RequestTimeout = TimeSpan.FromSeconds(5), MaxErrorRetries = 0 };
+        options.ApplyConnectionString((await connectionString.GetValueAsync(cancellationToken))!, name);
+        return new S3ObjectStore(Options.Create(options));
+    }
+
+    public void Dispose() => _store?.Dispose();
 }

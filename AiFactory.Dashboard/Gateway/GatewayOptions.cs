@@ -10,7 +10,10 @@ public sealed class GatewayOptions
     [Required]
     public Uri BaseAddress { get; set; } = new("http://gateway");
 
-    /// <summary>The key the dashboard presents: an admin key (the AppHost gives it the bootstrap admin key).</summary>
+    /// <summary>
+    /// The key the dashboard presents: one with the <c>read</c> scope only (the AppHost's secret parameter
+    /// <c>dashboard-api-key</c>, which the gateway accepts as <c>Gateway:ApiKeys:DashboardKey</c>), never an admin key.
+    /// </summary>
     [Required]
     public string ApiKey { get; set; } = "";
 }

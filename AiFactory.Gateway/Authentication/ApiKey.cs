@@ -23,8 +23,17 @@ public sealed record ApiKey(
 /// <summary>The scopes a key can carry; each is also the name of the authorization policy that requires it.</summary>
 public static class ApiKeyScopes
 {
+    /// <summary>What describes the models without running them: metadata, readiness, statistics, the repository index.</summary>
+    public const string Read = "read";
+
+    /// <summary>Running the models (OIP <c>infer</c>, gRPC <c>ModelInfer</c>), and whatever <see cref="Read"/> allows.</summary>
     public const string Infer = "infer";
+
+    /// <summary>The admin API and loading or unloading models.</summary>
     public const string Admin = "admin";
 
-    public static readonly string[] All = [Infer, Admin];
+    public static readonly string[] All = [Read, Infer, Admin];
+
+    /// <summary>The scopes that grant what <paramref name="scope"/> allows: a key that may infer may also read.</summary>
+    public static string[] Granting(string scope) => scope == Read ? [Read, Infer] : [scope];
 }

@@ -1,6 +1,9 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using AiFactory.Gateway.Errors;
+using AiFactory.Gateway.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -9,10 +12,12 @@ namespace AiFactory.Gateway.Authentication;
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer &lt;key&gt;</c> or <c>x-api-key: &lt;key&gt;</c>, and answers 401/403/503
-/// in the protocol's error shape, naming what is wrong.
+/// in the protocol's error shape, naming what is wrong. A client address that failed too often
+/// (<see cref="FailedAuthenticationThrottle"/>) gets 429 with <c>Retry-After</c> instead of a store lookup.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyValidator validator)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyValidator validator,
+    FailedAuthenticationThrottle throttle, GatewayMetrics metrics)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -20,6 +25,7 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string ScopeClaim = "scope";
 
     private KeyCheck? _failure;
+    private TimeSpan? _throttledFor;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -29,11 +35,37 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var (check, key) = await validator.CheckAsync(presented, Context.RequestAborted);
+        var started = Stopwatch.GetTimestamp();
+        var result = await AuthenticateAsync(presented);
+        metrics.AuthenticationDuration(Stopwatch.GetElapsedTime(started), Outcome());
+        return result;
+    }
+
+    private async Task<AuthenticateResult> AuthenticateAsync(string presented)
+    {
+        // What costs nothing is decided first: the bootstrap key, and keys this gateway remembers as valid. They pass
+        // even from a throttled address, so a bad client sharing it (a NAT, a proxy) cannot lock out known callers.
+        var key = validator.ValidWithoutStore(presented);
         if (key is null)
         {
-            _failure = check;
-            return AuthenticateResult.Fail(check.ToString());
+            var address = Context.Connection.RemoteIpAddress;
+            if (!throttle.TryCharge(address, out var retryAfter))
+            {
+                _throttledFor = retryAfter;
+                return AuthenticateResult.Fail("throttled");
+            }
+
+            (var check, key) = await validator.CheckAsync(presented, Context.RequestAborted);
+            if (key is not null || check == KeyCheck.StoreUnavailable)
+            {
+                throttle.Refund(address);
+            }
+
+            if (key is null)
+            {
+                _failure = check;
+                return AuthenticateResult.Fail(check.ToString());
+            }
         }
 
         Context.SetApiKey(key);
@@ -43,8 +75,26 @@ public sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
+    private string Outcome() => (_throttledFor, _failure) switch
+    {
+        ({ }, _) => "throttled",
+        (_, null) => "valid",
+        (_, KeyCheck.Revoked) => "revoked",
+        (_, KeyCheck.StoreUnavailable) => "unavailable",
+        _ => "unknown",
+    };
+
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (_throttledFor is { } retryAfter)
+        {
+            metrics.RateLimitRejection("authentication");
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return GatewayErrors.WriteAsync(Context, StatusCodes.Status429TooManyRequests,
+                $"too many failed authentications from this address; retry after {seconds} s");
+        }
+
         Response.Headers.WWWAuthenticate = "Bearer";
         var (status, message) = _failure switch
         {

@@ -40,7 +40,7 @@ public sealed class RevocationWatcher(
             {
                 if (!failing)
                 {
-                    logger.LogWarning(e, "Cannot read API key revocations; keys this gateway has cached stay trusted for at most their cache duration");
+                    logger.LogWarning(e, "Cannot read API key revocations; keys this gateway has cached stay trusted for at most their cache duration plus the stale-if-error bound");
                     failing = true;
                 }
             }

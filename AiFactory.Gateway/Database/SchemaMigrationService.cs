@@ -3,32 +3,42 @@ using Npgsql;
 namespace AiFactory.Gateway.Database;
 
 /// <summary>
-/// Migrates the schema before the gateway serves. PostgreSQL may come up after the gateway (a cluster starts
-/// everything at once), so connection failures are retried for a while before the gateway gives up and exits.
+/// Migrates the schema in the background. PostgreSQL may come up after the gateway, or be down when a gateway replica
+/// starts: the gateway then starts anyway, stays live (<c>/alive</c>) and not ready (<c>/health</c>, see
+/// <see cref="SchemaHealthCheck"/>), and migrates as soon as PostgreSQL answers. Only a failure that retrying cannot
+/// cure (a refused password, a broken migration) stops the gateway.
 /// </summary>
-public sealed class SchemaMigrationService(SchemaMigrator migrator, ILogger<SchemaMigrationService> logger) : IHostedService
+public sealed class SchemaMigrationService(SchemaMigrator migrator, ILogger<SchemaMigrationService> logger) : BackgroundService
 {
-    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan WarnEvery = TimeSpan.FromMinutes(1);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private volatile bool _migrated;
+
+    public bool IsMigrated => _migrated;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var deadline = DateTime.UtcNow + GiveUpAfter;
+        var nextWarning = DateTime.MinValue;
         while (true)
         {
             try
             {
-                await migrator.MigrateAsync(cancellationToken);
+                await migrator.MigrateAsync(stoppingToken);
+                _migrated = true;
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException
-                                      && DateTime.UtcNow < deadline)
+            catch (Exception e) when (e is NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException
+                                      && !stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("PostgreSQL is not reachable yet ({Reason}); retrying the schema migration", e.Message);
-                await Task.Delay(RetryDelay, cancellationToken);
+                if (DateTime.UtcNow >= nextWarning)
+                {
+                    logger.LogWarning("PostgreSQL is not reachable ({Reason}); the gateway is not ready until it has migrated the schema, and keeps trying", e.Message);
+                    nextWarning = DateTime.UtcNow + WarnEvery;
+                }
+
+                await Task.Delay(RetryDelay, stoppingToken);
             }
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -3,6 +3,7 @@ using AiFactory.Gateway.Authentication;
 using AiFactory.Gateway.Caching;
 using AiFactory.Gateway.Database;
 using AiFactory.Gateway.Metering;
+using AiFactory.Gateway.ModelControl;
 using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
@@ -27,9 +28,12 @@ public static class GatewayServiceExtensions
         var services = builder.Services;
         services.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName)
             .AddValidatedOptions<ApiKeyOptions>(ApiKeyOptions.SectionName)
+            .AddValidatedOptions<FailedAuthenticationOptions>(FailedAuthenticationOptions.SectionName)
+            .AddValidatedOptions<ModelAccessOptions>(ModelAccessOptions.SectionName)
             .AddValidatedOptions<RateLimitOptions>(RateLimitOptions.SectionName)
             .AddValidatedOptions<ResponseCacheOptions>(ResponseCacheOptions.SectionName)
             .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName);
+        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ConfiguredKeyRules>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new RequestBufferBudget(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxBufferedBodyBytes));
         services.AddSingleton<GatewayMetrics>().AddSingleton<RedisFailureReporter>();
@@ -47,30 +51,40 @@ public static class GatewayServiceExtensions
             options.AsyncTimeout = 1000;
         });
         builder.AddNpgsqlDataSource(DatabaseConnectionName, settings => settings.DisableHealthChecks = true);
-        services.AddSingleton<SchemaMigrator>().AddHostedService<SchemaMigrationService>();
+        services.AddSingleton<SchemaMigrator>()
+            .AddSingleton<SchemaMigrationService>().AddHostedService(provider => provider.GetRequiredService<SchemaMigrationService>());
+        // Readiness waits for the schema once, at start; a database outage later does not take the gateway out.
+        services.AddHealthChecks().AddCheck<SchemaHealthCheck>(SchemaHealthCheck.Name);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         var authorization = services.AddAuthorizationBuilder();
         foreach (var scope in ApiKeyScopes.All)
         {
-            authorization.AddPolicy(scope, policy => policy.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope));
+            authorization.AddPolicy(scope, policy => policy.RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiKeyScopes.Granting(scope)));
         }
 
-        services.AddSingleton<ApiKeyStore>().AddSingleton<ApiKeyValidator>().AddHostedService<RevocationWatcher>();
-        services.AddSingleton<RedisRateLimiter>().AddSingleton<KeyConcurrencyLimiter>();
+        services.AddSingleton<ApiKeyStore>().AddSingleton<ApiKeyValidator>().AddHostedService<RevocationWatcher>()
+            .AddSingleton<FailedAuthenticationThrottle>();
+        services.AddSingleton<RedisRateLimiter>().AddSingleton<LocalRateLimiter>().AddSingleton<RateLimitMode>()
+            .AddHostedSingleton<GatewayReplicas>().AddHostedSingleton<RateLimitBucketSweeper>()
+            .AddSingleton<KeyConcurrencyLimiter>();
         services.AddSingleton<ResponseCache>();
+        services.AddSingleton<RepositoryBroadcast>();
         services.AddHttpClient<ModelVersionResolver>(ModelVersionResolver.ClientName, http => http.BaseAddress = new Uri("http://inference"));
-        services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>()
-            .AddSingleton<UsageFlushService>().AddHostedService(provider => provider.GetRequiredService<UsageFlushService>());
-        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<RateLimitStep>().AddSingleton<ResponseCacheStep>()
-            .AddSingleton<UpstreamTimingStep>();
+        services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>().AddHostedSingleton<UsageFlushService>();
+        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<ModelListFilterStep>().AddSingleton<RateLimitStep>()
+            .AddSingleton<ResponseCacheStep>().AddSingleton<UpstreamTimingStep>();
 
         // The admin API speaks the protocol's snake_case.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddOpenApi();
         return builder;
     }
+
+    /// <summary>A hosted service that other services (and tests) can also resolve: one instance for both.</summary>
+    private static IServiceCollection AddHostedSingleton<TService>(this IServiceCollection services) where TService : class, IHostedService =>
+        services.AddSingleton<TService>().AddHostedService(provider => provider.GetRequiredService<TService>());
 
     private static IServiceCollection AddValidatedOptions<TOptions>(this IServiceCollection services, string section) where TOptions : class
     {

@@ -3,29 +3,63 @@ using Npgsql;
 
 namespace AiFactory.Gateway.Metering;
 
-/// <summary>Usage in PostgreSQL (table <c>usage</c>).</summary>
+/// <summary>Usage in PostgreSQL (tables <c>usage</c> and <c>usage_batches</c>).</summary>
 public sealed class UsageStore(NpgsqlDataSource dataSource)
 {
     /// <summary>One row of a usage report.</summary>
     public sealed record UsageRow(string KeyId, string Model, string Version, int Status, long Requests);
 
-    /// <summary>Adds the counts in one statement; rows that exist (from this or another gateway) are incremented.</summary>
-    public async Task AddAsync(IReadOnlyList<(UsageKey Key, long Requests)> counts, CancellationToken cancellationToken)
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => dataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>
+    /// Adds a batch in one statement, hence one transaction: its id goes into <c>usage_batches</c> and its counts into
+    /// <c>usage</c> (rows that exist, from this or another gateway, are incremented), unless the id is there already,
+    /// in which case nothing changes. True when this call added the batch.
+    /// </summary>
+    public static async Task<bool> AddAsync(NpgsqlConnection connection, UsageBatch batch, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO usage (minute, key_id, model, version, status, requests)
-            SELECT * FROM unnest(@minutes, @keys, @models, @versions, @statuses, @requests)
-            ON CONFLICT (minute, key_id, model, version, status) DO UPDATE SET requests = usage.requests + excluded.requests
+        var rows = batch.Rows;
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            WITH batch AS (
+                INSERT INTO usage_batches (id) VALUES (@id) ON CONFLICT DO NOTHING RETURNING id
+            ), added AS (
+                INSERT INTO usage (minute, key_id, model, version, status, requests)
+                SELECT u.minute, u.key_id, u.model, u.version, u.status, u.requests
+                FROM unnest(@minutes, @keys, @models, @versions, @statuses, @requests) AS u(minute, key_id, model, version, status, requests)
+                WHERE EXISTS (SELECT 1 FROM batch)
+                ON CONFLICT (minute, key_id, model, version, status) DO UPDATE SET requests = usage.requests + excluded.requests
+            )
+            SELECT EXISTS (SELECT 1 FROM batch)
             """, new
         {
-            minutes = counts.Select(c => c.Key.Minute).ToArray(),
-            keys = counts.Select(c => c.Key.KeyId).ToArray(),
-            models = counts.Select(c => c.Key.Model).ToArray(),
-            versions = counts.Select(c => c.Key.Version).ToArray(),
-            statuses = counts.Select(c => c.Key.Status).ToArray(),
-            requests = counts.Select(c => c.Requests).ToArray(),
+            id = batch.Id,
+            minutes = rows.Select(c => c.Key.Minute).ToArray(),
+            keys = rows.Select(c => c.Key.KeyId).ToArray(),
+            models = rows.Select(c => c.Key.Model).ToArray(),
+            versions = rows.Select(c => c.Key.Version).ToArray(),
+            statuses = rows.Select(c => c.Key.Status).ToArray(),
+            requests = rows.Select(c => c.Requests).ToArray(),
         }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Whether PostgreSQL refused what a write carried (a value it cannot store, a constraint), not the write itself:
+    /// writing the same rows again would fail the same way.
+    /// </summary>
+    public static bool RefusedData(PostgresException e) => e.SqlState[..2] is "22" or "23" or "54";
+
+    /// <summary>
+    /// Whether a failed write certainly did not commit: PostgreSQL answered it with an error. A broken connection, a
+    /// timeout or the server going away mid-statement leave the outcome unknown.
+    /// </summary>
+    public static bool CertainlyNotWritten(Exception e) => e is PostgresException { SqlState: var state } && state[..2] is not ("08" or "57" or "58" or "XX");
+
+    /// <summary>Forgets the ids of batches written more than <paramref name="age"/> ago; returns how many.</summary>
+    public async Task<int> PruneBatchesAsync(TimeSpan age, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM usage_batches WHERE written_at < now() - @age", new { age }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Requests per key, model, version and status in the minutes from <paramref name="from"/> up to <paramref name="to"/>.</summary>

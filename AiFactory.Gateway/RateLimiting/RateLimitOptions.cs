@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AiFactory.Gateway.RateLimiting;
 
-/// <summary>Limits for keys that set none of their own, and what to do when Redis cannot be asked.</summary>
+/// <summary>Limits for keys that set none of their own, and how replicas share them while Redis cannot be asked.</summary>
 public sealed class RateLimitOptions
 {
     public const string SectionName = "Gateway:RateLimits";
@@ -19,6 +19,15 @@ public sealed class RateLimitOptions
     [Range(1, 1_000_000)]
     public int DefaultMaxConcurrency { get; set; } = 256;
 
-    /// <summary>Serve requests unlimited while Redis is unreachable (true), or refuse them with 503 (false).</summary>
-    public bool FailOpen { get; set; } = true;
+    /// <summary>
+    /// The fewest gateway replicas the local fallback divides each key's limits by while Redis is unreachable
+    /// (<see cref="GatewayReplicas"/>): set it to the autoscaler's minimum, so that a replica that never heard the
+    /// count from Redis still allows only its share.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MinReplicas { get; set; } = 1;
+
+    /// <summary>How often each replica tells Redis it is alive, and reads how many replicas are.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -9,11 +9,14 @@ namespace AiFactory.Gateway.RateLimiting;
 
 /// <summary>
 /// Enforces each key's rate (across every gateway replica, through Redis) and its concurrency (on this replica):
-/// 429 with <c>Retry-After</c> past either. While Redis cannot be asked, requests pass unlimited
-/// (<see cref="RateLimitOptions.FailOpen"/>) or get 503.
+/// 429 with <c>Retry-After</c> past either. While Redis cannot be asked, each replica enforces its share of the key's
+/// rate alone (<see cref="LocalRateLimiter"/>, <see cref="GatewayReplicas"/>): limits degrade, they never switch off.
 /// </summary>
 public sealed class RateLimitStep(
     RedisRateLimiter limiter,
+    LocalRateLimiter localLimiter,
+    GatewayReplicas replicas,
+    RateLimitMode mode,
     KeyConcurrencyLimiter concurrency,
     IOptions<RateLimitOptions> options,
     GatewayMetrics metrics,
@@ -32,20 +35,18 @@ public sealed class RateLimitStep(
         // A key with a rate but no burst may send one second's worth at once.
         var burst = key.Burst ?? (key.RequestsPerSecond is null ? settings.DefaultBurst : Math.Max(1, (int)Math.Ceiling(rate)));
         RateLimitDecision decision;
+        int? localShareOf = null;
         try
         {
             decision = await limiter.TryAcquireAsync(key.Id, rate, burst);
+            mode.RedisAnswered();
         }
         catch (Exception e) when (RedisFailureReporter.IsRedisFailure(e))
         {
-            redisFailures.Report("rate limiting", e, settings.FailOpen ? "Requests are served without rate limits" : "Requests are refused with 503");
-            if (!settings.FailOpen)
-            {
-                await GatewayErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "rate limits cannot be checked now: Redis is unavailable");
-                return;
-            }
-
-            decision = new RateLimitDecision(true, TimeSpan.Zero);
+            localShareOf = replicas.Count;
+            redisFailures.Report("rate limiting", e, $"Each gateway replica enforces its share (1/{localShareOf}) of every key's rate limit");
+            mode.RedisFailed(localShareOf.Value);
+            decision = localLimiter.TryAcquire(key.Id, rate, burst, localShareOf.Value);
         }
 
         if (!decision.Allowed)
@@ -54,7 +55,8 @@ public sealed class RateLimitStep(
             var seconds = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             await GatewayErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests,
-                $"the API key's rate limit of {rate.ToString(CultureInfo.InvariantCulture)} requests per second (burst {burst}) is exceeded; retry after {seconds} s");
+                $"the API key's rate limit of {rate.ToString(CultureInfo.InvariantCulture)} requests per second (burst {burst}) is exceeded; retry after {seconds} s"
+                + (localShareOf is { } shareOf ? LocalShareNote(rate, burst, shareOf) : ""));
             return;
         }
 
@@ -77,4 +79,12 @@ public sealed class RateLimitStep(
             concurrency.Exit(key.Id);
         }
     }
+
+    private static string LocalShareNote(double rate, int burst, int replicas)
+    {
+        var (shareRate, shareBurst) = LocalRateLimiter.Share(rate, burst, replicas);
+        return $" (Redis is unavailable: this gateway replica allows its share of {replicas} replicas, {Format(shareRate)} requests per second, burst {Format(shareBurst)})";
+    }
+
+    private static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -11,12 +11,20 @@ public readonly record struct RateLimitDecision(bool Allowed, TimeSpan RetryAfte
 /// bucket by the time passed (Redis's own clock, so replicas' clocks do not matter) and takes a token.
 /// A key sending faster than its rate gets at most <c>rate × t + burst</c> requests through in any period t.
 /// </summary>
+/// <remarks>
+/// Buckets carry no expiry, on purpose: Redis runs with <c>maxmemory-policy volatile-lru</c> (the AppHost and the
+/// manifests set it), which evicts only keys that have an expiry, and every response-cache entry has one. So a Redis
+/// full of cached answers evicts answers, never a bucket (an evicted bucket would hand its key a fresh burst).
+/// Buckets exist only for authenticated keys, one small hash each; <see cref="RateLimitBucketSweeper"/> deletes the
+/// ones that have refilled, which are worth exactly as much as no bucket.
+/// </remarks>
 public sealed class RedisRateLimiter(IConnectionMultiplexer redis)
 {
-    private const string KeyPrefix = "aifactory:ratelimit:";
+    public const string KeyPrefix = "aifactory:ratelimit:";
 
     // KEYS[1] bucket; ARGV[1] rate per second, ARGV[2] burst. Returns {allowed, retry-after in ms}.
-    private const string TokenBucket = """
+    // 'full' is when (Redis time, ms) the bucket will have refilled, for the sweeper.
+    private const string TakeTokenScript = """
         local rate = tonumber(ARGV[1])
         local burst = tonumber(ARGV[2])
         local time = redis.call('TIME')
@@ -33,16 +41,18 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis)
         else
           retry = math.ceil((1 - tokens) * 1000 / rate)
         end
-        redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
-        redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+        local full = now + math.ceil((burst - tokens) * 1000 / rate)
+        redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now, 'full', full)
         return {allowed, retry}
         """;
+
+    public static RedisKey BucketOf(string keyId) => new(KeyPrefix + keyId);
 
     /// <summary>Takes one request from <paramref name="keyId"/>'s bucket. Throws when Redis cannot be asked.</summary>
     public async Task<RateLimitDecision> TryAcquireAsync(string keyId, double requestsPerSecond, int burst)
     {
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-            TokenBucket, [new RedisKey(KeyPrefix + keyId)], [requestsPerSecond, burst]))!;
+            TakeTokenScript, [BucketOf(keyId)], [requestsPerSecond, burst]))!;
         return new RateLimitDecision((long)result[0] == 1, TimeSpan.FromMilliseconds((long)result[1]));
     }
 }

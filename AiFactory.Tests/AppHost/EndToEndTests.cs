@@ -105,7 +105,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     [InlineData("inference-1")]
     [InlineData("inference-2")]
     [InlineData("dashboard")]
-    public async Task Every_service_serves_health_liveness_and_metrics(string resource)
+    public async Task Every_service_serves_health_and_liveness_and_metrics_on_its_management_port_only(string resource)
     {
         using var client = resource == "gateway" ? fixture.CreateGatewayClient() : fixture.CreateHttpClient(resource);
         foreach (var path in new[] { "/health", "/alive" })
@@ -114,8 +114,43 @@ public sealed class EndToEndTests(AppHostFixture fixture)
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{resource}{path} answered {(int)response.StatusCode}");
         }
 
-        var metrics = await client.GetStringAsync("/metrics").WaitAsync(RequestTimeout);
+        using (var served = await client.GetAsync("/metrics").WaitAsync(RequestTimeout))
+        {
+            Assert.True(served.StatusCode == HttpStatusCode.NotFound, $"{resource} answered /metrics on its http port: {(int)served.StatusCode}");
+        }
+
+        using var management = new HttpClient { BaseAddress = fixture.App.GetEndpoint(resource, "management") };
+        var metrics = await management.GetStringAsync("/metrics").WaitAsync(RequestTimeout);
         Assert.Contains("# TYPE", metrics);
+    }
+
+    [Fact]
+    public async Task Inference_metrics_name_the_model_the_outcome_the_batch_and_the_provider()
+    {
+        using var gateway = fixture.CreateGatewayClient();
+        gateway.DefaultRequestHeaders.CacheControl = new() { NoCache = true }; // inference must run it
+        using var response = await gateway.PostAsync($"/v2/models/{SampleModels.TextDirection}/infer",
+            OipRequests.Json(SampleModels.TextDirectionInput, [1, 3, 48, 192], SampleModels.RandomImage(seed: 11, 1, 3, 48, 192))).WaitAsync(RequestTimeout);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var metrics = new List<string>();
+        foreach (var replica in AppHostFixture.InferenceReplicas)
+        {
+            using var management = new HttpClient { BaseAddress = fixture.App.GetEndpoint(replica, "management") };
+            metrics.AddRange((await management.GetStringAsync("/metrics").WaitAsync(RequestTimeout)).Split('\n'));
+        }
+
+        const string model = $"model=\"{SampleModels.TextDirection}\"";
+        Assert.Contains(metrics, line => line.StartsWith("aifactory_inference_requests_total{") && line.Contains(model) && line.Contains("outcome=\"success\""));
+        foreach (var name in new[] { "aifactory_inference_request_duration_seconds_bucket{", "aifactory_inference_compute_duration_seconds_bucket{",
+                     "aifactory_inference_batch_size_bucket{", "aifactory_inference_items_total{" })
+        {
+            Assert.Contains(metrics, line => line.StartsWith(name) && line.Contains(model));
+        }
+
+        Assert.Contains(metrics, line => line.StartsWith("aifactory_inference_queue_duration_seconds_bucket{"));
+        Assert.Contains(metrics, line => line.StartsWith("aifactory_inference_models{") && line.Contains("provider=\"CPUExecutionProvider\"")
+                                         && line.Contains("state=\"READY\""));
     }
 
     [Fact]

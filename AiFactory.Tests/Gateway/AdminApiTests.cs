@@ -13,8 +13,8 @@ public sealed class AdminApiTests(AppHostFixture fixture)
 
     [Theory]
     [InlineData("""{"scopes": ["infer"]}""", "'name' is required, at most 200 characters")]
-    [InlineData("""{"name": "x", "scopes": []}""", "'scopes' must hold one or more of: infer, admin")]
-    [InlineData("""{"name": "x", "scopes": ["root"]}""", "'scopes' must hold one or more of: infer, admin")]
+    [InlineData("""{"name": "x", "scopes": []}""", "'scopes' must hold one or more of: read, infer, admin")]
+    [InlineData("""{"name": "x", "scopes": ["root"]}""", "'scopes' must hold one or more of: read, infer, admin")]
     [InlineData("""{"name": "x", "scopes": ["infer"], "models": []}""", "'models' must be omitted (every model) or list model names")]
     [InlineData("""{"name": "x", "scopes": ["infer"], "requests_per_second": 0}""", "'requests_per_second' must be above 0 and at most 1000000")]
     [InlineData("""{"name": "x", "scopes": ["infer"], "burst": 0}""", "'burst' and 'max_concurrency' must be at least 1")]

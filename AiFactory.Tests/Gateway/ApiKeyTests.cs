@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using AiFactory.Inference.Grpc.Protocol;
 using AiFactory.Tests.Infrastructure;
+using Grpc.Core;
 
 namespace AiFactory.Tests.Gateway;
 
@@ -10,6 +12,8 @@ public sealed class ApiKeyTests(AppHostFixture fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private const string Metadata = $"/v2/models/{SampleModels.TextDirection}";
+    private const string Infer = $"/v2/models/{SampleModels.TextDirection}/infer";
+    private const string Index = "/v2/repository/index";
 
     public static TheoryData<string, string, HttpStatusCode, string> Matrix => new()
     {
@@ -18,11 +22,22 @@ public sealed class ApiKeyTests(AppHostFixture fixture)
         { "unknown", Metadata, HttpStatusCode.Unauthorized, "the API key is not valid" },
         { "wrong-secret", Metadata, HttpStatusCode.Unauthorized, "the API key is not valid" },
         { "revoked", Metadata, HttpStatusCode.Unauthorized, "the API key has been revoked" },
-        { "admin-only", Metadata, HttpStatusCode.Forbidden, "the API key does not have the 'infer' scope" },
+        { "admin-only", Metadata, HttpStatusCode.Forbidden, "the API key does not have the 'read' scope" },
+        { "admin-only", Infer, HttpStatusCode.Forbidden, "the API key does not have the 'infer' scope" },
         { "infer", "/api/admin/keys", HttpStatusCode.Forbidden, "the API key does not have the 'admin' scope" },
         { "infer", $"/v2/repository/models/{SampleModels.TextDirection}/unload", HttpStatusCode.Forbidden, "the API key does not have the 'admin' scope" },
         { "infer", $"/v2/models/{SampleModels.TextDetection}", HttpStatusCode.Forbidden, $"the API key may not use model '{SampleModels.TextDetection}'" },
         { "infer", Metadata, HttpStatusCode.OK, "" },
+        { "infer", Index, HttpStatusCode.OK, "" },
+        { "read", Metadata, HttpStatusCode.OK, "" },
+        { "read", $"{Metadata}/ready", HttpStatusCode.OK, "" },
+        { "read", $"{Metadata}/stats", HttpStatusCode.OK, "" },
+        { "read", "/v2", HttpStatusCode.OK, "" },
+        { "read", Index, HttpStatusCode.OK, "" },
+        { "read", Infer, HttpStatusCode.Forbidden, "the API key does not have the 'infer' scope" },
+        { "read", $"{Metadata}/versions/1/infer", HttpStatusCode.Forbidden, "the API key does not have the 'infer' scope" },
+        { "read", "/v2/repository/models/no-such-model/unload", HttpStatusCode.Forbidden, "the API key does not have the 'admin' scope" },
+        { "read", "/api/admin/keys", HttpStatusCode.Forbidden, "the API key does not have the 'admin' scope" },
         { "infer-header", Metadata, HttpStatusCode.OK, "" },
         { "none", "/v2/health/ready", HttpStatusCode.OK, "" },
         { "none", "/v2/health/live", HttpStatusCode.OK, "" },
@@ -33,7 +48,8 @@ public sealed class ApiKeyTests(AppHostFixture fixture)
     public async Task Each_kind_of_caller_gets_its_status_and_a_message_naming_the_problem(string caller, string path, HttpStatusCode status, string error)
     {
         using var client = fixture.CreateHttpClient("gateway"); // no key: the test presents its own
-        using var request = new HttpRequestMessage(path.Contains("/unload") ? HttpMethod.Post : HttpMethod.Get, path);
+        var post = path.EndsWith("/unload") || path.EndsWith("/infer") || path == Index;
+        using var request = new HttpRequestMessage(post ? HttpMethod.Post : HttpMethod.Get, path);
         await PresentAsync(caller, request);
 
         using var response = await client.SendAsync(request).WaitAsync(Timeout);
@@ -49,6 +65,25 @@ public sealed class ApiKeyTests(AppHostFixture fixture)
         {
             Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
         }
+    }
+
+    [Fact]
+    public async Task A_read_key_gets_grpc_metadata_and_readiness_but_no_inference()
+    {
+        using var admin = fixture.CreateGatewayClient();
+        var key = (await admin.CreateKeyAsync("grpc-read", ["read"])).Key;
+        using var channel = fixture.CreateGatewayGrpcChannel(key);
+        var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+        var deadline = DateTime.UtcNow.Add(Timeout);
+
+        Assert.NotEmpty((await client.ServerMetadataAsync(new ServerMetadataRequest(), deadline: deadline)).Name);
+        Assert.Equal(SampleModels.TextDirection, (await client.ModelMetadataAsync(new ModelMetadataRequest { Name = SampleModels.TextDirection }, deadline: deadline)).Name);
+        Assert.True((await client.ModelReadyAsync(new ModelReadyRequest { Name = SampleModels.TextDirection }, deadline: deadline)).Ready);
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            client.ModelInferAsync(new ModelInferRequest { ModelName = SampleModels.TextDirection }, deadline: deadline).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Equal("the API key does not have the 'infer' scope", refused.Status.Detail);
     }
 
     [Fact]
@@ -119,6 +154,8 @@ public sealed class ApiKeyTests(AppHostFixture fixture)
         {
             case "infer" or "infer-header":
                 return (await admin.CreateKeyAsync("matrix-infer", ["infer"], models: [SampleModels.TextDirection])).Key;
+            case "read":
+                return (await admin.CreateKeyAsync("matrix-read", ["read"])).Key;
             case "admin-only":
                 return (await admin.CreateKeyAsync("matrix-admin", ["admin"])).Key;
             case "revoked":

@@ -223,7 +223,7 @@ public sealed class ProtocolTests(InferenceServerFixture server)
     }
 
     [Fact]
-    public async Task Statistics_and_metrics_account_for_every_request()
+    public async Task Statistics_account_for_every_request()
     {
         // Sequential requests of 4 items on the batched model: each is one execution of batch size 4.
         // (Other tests share the model, so the counts are compared as deltas within this collection's serial run.)
@@ -247,19 +247,8 @@ public sealed class ProtocolTests(InferenceServerFixture server)
         }
 
         Assert.Contains(after["batch_stats"]!.AsArray(), entry => entry!["batch_size"]!.GetValue<int>() == 4);
-
-        var metrics = (await server.Http.GetStringAsync("/metrics")).Split('\n');
-        Assert.Contains(metrics, line => line.StartsWith("aifactory_inference_requests_total{")
-                                         && line.Contains("model=\"text-direction\"") && line.Contains("outcome=\"success\""));
-        foreach (var name in new[] { "aifactory_inference_request_duration_seconds_bucket{", "aifactory_inference_compute_duration_seconds_bucket{",
-                     "aifactory_inference_batch_size_bucket{", "aifactory_inference_items_total{" })
-        {
-            Assert.Contains(metrics, line => line.StartsWith(name) && line.Contains("model=\"text-direction\""));
-        }
-
-        Assert.Contains(metrics, line => line.StartsWith("aifactory_inference_models{") && line.Contains("provider=\"CPUExecutionProvider\"")
-                                         && line.Contains("state=\"READY\""));
-        Assert.Contains(metrics, line => line.StartsWith("aifactory_inference_queue_duration_seconds_bucket{"));
+        // The Prometheus metrics are served on the management endpoint only, which an in-process server has not:
+        // AppHost/EndToEndTests reads them from the running application.
     }
 
     [Fact]

@@ -34,4 +34,32 @@ public static class AdminClient
         using var response = await admin.DeleteAsync($"/api/admin/keys/{id}").WaitAsync(Timeout);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
+
+    /// <summary>The usage report of one key (<c>GET /api/admin/usage?key_id=</c>).</summary>
+    public static async Task<JsonNode> UsageAsync(this HttpClient admin, string keyId) =>
+        JsonNode.Parse(await admin.GetStringAsync($"/api/admin/usage?key_id={keyId}").WaitAsync(Timeout))!;
+
+    /// <summary>
+    /// Polls the usage report of one key until it counts <paramref name="requests"/> or <paramref name="within"/> has
+    /// passed (gateways write usage every few seconds), and returns the last report. A failed call counts as not yet:
+    /// the admin API cannot answer while PostgreSQL is down.
+    /// </summary>
+    public static async Task<JsonNode> WaitForUsageAsync(this HttpClient admin, string keyId, long requests, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        JsonNode? report = null;
+        do
+        {
+            await Task.Delay(500);
+            using var response = await admin.GetAsync($"/api/admin/usage?key_id={keyId}").WaitAsync(Timeout);
+            if (response.IsSuccessStatusCode)
+            {
+                report = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            }
+        }
+        while ((report is null || report["total_requests"]!.GetValue<long>() < requests) && DateTime.UtcNow < deadline);
+
+        Assert.True(report is not null, $"the usage report of key {keyId} could not be read");
+        return report;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace AiFactory.Tests.Infrastructure;
 
 /// <summary>
-/// The real AppHost, started once for the tests that share it: Redis, PostgreSQL, inference replicas, gateway
+/// The real AppHost, started once for the tests that share it: Redis, PostgreSQL, the object store, inference replicas, gateway
 /// and dashboard, every resource healthy before the first test runs. Data lives in a fresh temporary folder, and
 /// the inference replicas serve a model repository of their own (<see cref="Models"/>) that tests may change.
 /// </summary>
@@ -19,7 +20,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>The inference replicas as the AppHost runs them locally: one resource each (two by default).</summary>
     public static readonly string[] InferenceReplicas = ["inference-1", "inference-2"];
 
-    public static readonly string[] Resources = ["cache", "postgres", .. InferenceReplicas, "gateway", "dashboard"];
+    public static readonly string[] Resources = ["cache", "postgres", "storage", .. InferenceReplicas, "gateway", "dashboard"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly RecordingLoggerProvider _log = new();
@@ -38,10 +39,11 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The way scripts/start.sh gives it: through the environment, never as an argument (which ps shows).
+        Environment.SetEnvironmentVariable("Parameters__gateway_admin_key", AdminKey);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AiFactory_AppHost>(
         [
             $"--Infrastructure:DataDirectory={_dataDirectory}",
-            $"--Parameters:gateway-admin-key={AdminKey}",
             $"--ModelRepository:Path={Models.Path}",
         ]).WaitAsync(StartTimeout);
         builder.Services.AddLogging(logging => logging.AddProvider(_log));
@@ -98,6 +100,25 @@ public sealed class AppHostFixture : IAsyncLifetime
     public HttpClient CreateGatewayClient(string? apiKey = null) =>
         GatewayClients.Prepare(new HttpClient { BaseAddress = App.GetEndpoint("gateway", "http") }, apiKey ?? AdminKey);
 
+    /// <summary>
+    /// A client of the gateway's own REST endpoint (not the proxy Aspire puts in front of it, through which every
+    /// client is 127.0.0.1) connecting from <paramref name="from"/>: the gateway sees that address, as it sees a
+    /// client's in a cluster. For tests of what the gateway does per client address.
+    /// </summary>
+    public HttpClient CreateDirectGatewayClient(System.Net.IPAddress from, string apiKey)
+    {
+        Assert.True(App.ResourceNotifications.TryGetCurrentState("gateway", out var state), "gateway has no state");
+        var url = state.Snapshot.EnvironmentVariables.Single(variable => variable.Name == "Kestrel__Endpoints__http__Url").Value!;
+        return GatewayClients.Prepare(ClientAddresses.ConnectingFrom(from, new Uri(url)), apiKey);
+    }
+
+    /// <summary>The sum of a metric's series (Prometheus name) that carry <paramref name="labels"/>, scraped from the gateway's <c>/metrics</c> (its management endpoint).</summary>
+    public async Task<double> GatewayMetricAsync(string metric, params string[] labels)
+    {
+        using var http = new HttpClient { BaseAddress = App.GetEndpoint("gateway", "management") };
+        return PrometheusText.Sum(await PrometheusText.ScrapeAsync(http), metric, labels);
+    }
+
     /// <summary>A gRPC channel to the gateway's HTTP/2 endpoint; see <see cref="CreateGatewayClient"/>.</summary>
     public GrpcChannel CreateGatewayGrpcChannel(string? apiKey = null) =>
         GatewayClients.Channel(App.GetEndpoint("gateway", "grpc"), apiKey ?? AdminKey);
@@ -125,6 +146,50 @@ public sealed class AppHostFixture : IAsyncLifetime
         return stats["model_stats"]!.AsArray().Sum(entry => entry!["inference_count"]!.GetValue<long>());
     }
 
+    /// <summary>What <c>GET /v2/models/{model}/ready</c> answers on each replica, asked directly: 200 ready, 503 not, 404 unknown.</summary>
+    public async Task<HttpStatusCode[]> ModelReadinessAsync(string model, CancellationToken cancellationToken)
+    {
+        var statuses = new List<HttpStatusCode>();
+        foreach (var replica in InferenceReplicaEndpoints())
+        {
+            using var http = new HttpClient { BaseAddress = replica };
+            using var response = await http.GetAsync($"/v2/models/{model}/ready", cancellationToken);
+            statuses.Add(response.StatusCode);
+        }
+
+        return [.. statuses];
+    }
+
+    /// <summary>
+    /// Waits until every replica answers <paramref name="expected"/> for the model's readiness (they poll the model
+    /// folder every 2 s, so a change on disk reaches them within a few seconds).
+    /// </summary>
+    public async Task WaitForModelReadinessAsync(string model, HttpStatusCode expected, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        HttpStatusCode[] statuses;
+        while ((statuses = await ModelReadinessAsync(model, CancellationToken.None).WaitAsync(timeout)).Any(status => status != expected))
+        {
+            Assert.True(deadline.Elapsed < timeout,
+                $"'{model}' readiness on {string.Join(", ", InferenceReplicas)}: {string.Join(", ", statuses.Select(status => (int)status))}, expected {(int)expected} on each");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Adds a copy of the classifier as <paramref name="model"/> version 1 and waits until every replica serves it.</summary>
+    public async Task AddModelAsync(string model, TimeSpan timeout)
+    {
+        Models.AddVersion(model, 1);
+        await WaitForModelReadinessAsync(model, HttpStatusCode.OK, timeout);
+    }
+
+    /// <summary>Removes <paramref name="model"/> from the folder and waits until no replica knows it any more.</summary>
+    public async Task RemoveModelAsync(string model, TimeSpan timeout)
+    {
+        Models.RemoveModel(model);
+        await WaitForModelReadinessAsync(model, HttpStatusCode.NotFound, timeout);
+    }
+
     /// <summary>Runs a resource command (<see cref="KnownResourceCommands"/>) and waits for the resource to get there.</summary>
     public async Task StopResourceAsync(string resource, CancellationToken cancellationToken)
     {
@@ -140,33 +205,56 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// The operating-system process that runs <paramref name="resource"/>'s code. For an executable that is the process
-    /// Aspire starts; a project Aspire starts as <c>dotnet run</c>, whose only child is the service itself (and holds
-    /// its memory: the <c>dotnet run</c> process stays at its own size whatever the service does).
+    /// The operating-system process of <paramref name="resource"/>: the executable Aspire started, or for a project
+    /// the application itself. Aspire starts a project through <c>dotnet run</c> and reports that command's process,
+    /// a launcher that only waits for the application it started; its memory says nothing about the application's.
     /// </summary>
     public Process ProcessOf(string resource)
     {
         Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var state), $"{resource} has no state");
         var pid = Convert.ToInt32(state.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value);
-        if (state.Snapshot.ResourceType == "Project")
+        var isProject = state.Snapshot.Properties.Any(property => property.Name == "resource.launchConfigurationType" && Equals(property.Value, "project"));
+        if (isProject && OperatingSystem.IsLinux())
         {
-            var children = Directory.GetDirectories($"/proc/{pid}/task")
-                .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                .Distinct()
-                .ToList();
-            Assert.True(children.Count == 1, $"{resource}'s `dotnet run` (pid {pid}) has {children.Count} child processes, not the one service process");
-            pid = int.Parse(children[0]);
+            var children = LocalProcesses.ChildrenOf(pid);
+            Assert.True(children.Count == 1, $"{resource}'s launcher (pid {pid}) has {children.Count} child processes; expected its application alone");
+            pid = children[0];
         }
 
         return Process.GetProcessById(pid);
     }
 
-    /// <summary>The resident memory (RSS) of <paramref name="resource"/>'s process now, in bytes.</summary>
+    /// <summary>The environment <paramref name="resource"/>'s process started with: the configuration it was given.</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentOf(string resource)
+    {
+        using var process = ProcessOf(resource);
+        return LocalProcesses.EnvironmentOf(process.Id) ?? throw new InvalidOperationException($"{resource}'s environment cannot be read");
+    }
+
+    /// <summary>Everything the AppHost and its resources have logged so far (information and up).</summary>
+    public string FullLog => _log.AllLines();
+
+    /// <summary>
+    /// The resident memory (RSS) of <paramref name="resource"/> now, in bytes: its process (for a project, the service
+    /// itself rather than its <c>dotnet run</c> launcher) and every process under it.
+    /// </summary>
     public long ResidentBytes(string resource)
     {
         using var process = ProcessOf(resource);
-        process.Refresh();
-        return process.WorkingSet64;
+        return LocalProcesses.DescendantsOf(process.Id).Append(process.Id).Sum(ResidentBytesOf);
+    }
+
+    private static long ResidentBytesOf(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.WorkingSet64;
+        }
+        catch (ArgumentException)
+        {
+            return 0; // ended meanwhile
+        }
     }
 
     public async Task DisposeAsync()

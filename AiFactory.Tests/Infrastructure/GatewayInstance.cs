@@ -1,5 +1,6 @@
 extern alias gateway;
 
+using System.Net;
 using Aspire.Hosting.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Grpc.Net.Client;
@@ -21,13 +22,19 @@ public sealed class GatewayInstance : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
-    public static async Task<GatewayInstance> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts a gateway and, unless <paramref name="waitUntilReady"/> is false, waits until its <c>/health</c> answers
+    /// 200, as Aspire waits for its resources: a gateway migrates its schema in the background and is not ready before.
+    /// </summary>
+    public static async Task<GatewayInstance> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?>? settings = null,
+        bool waitUntilReady = true)
     {
         var app = fixture.App;
         var configuration = new Dictionary<string, string?>
         {
             ["ConnectionStrings:cache"] = await app.GetConnectionStringAsync("cache"),
-            ["ConnectionStrings:aifactory"] = await app.GetConnectionStringAsync("postgres"),
+            // The AppHost's gateway's own (its database role), not the server's superuser.
+            ["ConnectionStrings:aifactory"] = fixture.EnvironmentOf("gateway")["ConnectionStrings__aifactory"],
             ["Gateway:ApiKeys:BootstrapAdminKey"] = fixture.AdminKey,
         };
         for (var i = 0; i < AppHostFixture.InferenceReplicas.Length; i++)
@@ -48,8 +55,37 @@ public sealed class GatewayInstance : IAsyncDisposable
                 web.UseSetting(key, value);
             }
         });
-        _ = factory.Server; // starts it: schema migration and the background services run now
-        return new GatewayInstance(factory);
+        try
+        {
+            _ = factory.Server; // starts it: schema migration and the background services run now
+        }
+        catch
+        {
+            await factory.DisposeAsync();
+            throw;
+        }
+
+        var gateway = new GatewayInstance(factory);
+        if (waitUntilReady)
+        {
+            await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        }
+
+        return gateway;
+    }
+
+    /// <summary>Polls <c>/health</c> until it answers 200; fails after <paramref name="within"/>.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan within)
+    {
+        using var client = _factory.CreateClient();
+        var deadline = DateTime.UtcNow + within;
+        HttpStatusCode status;
+        while ((status = (await client.GetAsync("/health").WaitAsync(within)).StatusCode) != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True(status == HttpStatusCode.OK, $"the gateway is not ready after {within}: /health answers {(int)status}");
     }
 
     /// <summary>A client presenting <paramref name="apiKey"/>.</summary>

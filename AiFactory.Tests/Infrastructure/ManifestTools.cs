@@ -22,7 +22,10 @@ public static class ManifestTools
     /// <summary>The AppHost's manifest, freshly published (<c>--publisher manifest</c>) into a temporary folder.</summary>
     public static Task<JsonObject> AspireManifestAsync() => Published.Value;
 
-    /// <summary><c>kubectl kustomize manifests/{folder}</c>: every object, and what the schema validation found.</summary>
+    /// <summary>
+    /// <c>kubectl kustomize manifests/{folder}</c> (or an absolute folder, such as a release kustomization): every
+    /// object, and what the schema validation found.
+    /// </summary>
     public static Task<Rendered> RenderAsync(string folder) =>
         RenderedFolders.GetOrAdd(folder, key => new Lazy<Task<Rendered>>(() => RenderCoreAsync(key))).Value;
 
@@ -61,6 +64,16 @@ public static class ManifestTools
     /// <summary>Runs a command to its end and returns its standard output; fails the test with its output otherwise.</summary>
     public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, string? stdin = null)
     {
+        var argumentList = arguments.ToList();
+        var result = await RunToEndAsync(fileName, argumentList, workingDirectory, stdin);
+        Assert.True(result.ExitCode == 0,
+            $"'{fileName} {string.Join(' ', argumentList)}' failed ({result.ExitCode}): {result.Error}{result.Output}");
+        return result.Output;
+    }
+
+    /// <summary>Runs a command to its end (at most <see cref="CommandTimeout"/>), whatever its exit code.</summary>
+    public static async Task<CommandResult> RunToEndAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, string? stdin = null)
+    {
         var start = new ProcessStartInfo(fileName, arguments)
         {
             WorkingDirectory = workingDirectory,
@@ -87,11 +100,12 @@ public static class ManifestTools
             throw;
         }
 
-        Assert.True(process.ExitCode == 0,
-            $"'{fileName} {string.Join(' ', arguments)}' failed ({process.ExitCode}): {await stderr}{await stdout}");
-        return await stdout;
+        return new CommandResult(process.ExitCode, await stdout, await stderr);
     }
 }
+
+/// <summary>How a command ended: its exit code, standard output and standard error.</summary>
+public sealed record CommandResult(int ExitCode, string Output, string Error);
 
 /// <summary>Rendered Kubernetes objects and the schema errors found in them.</summary>
 public sealed record Rendered(IReadOnlyList<JsonObject> Objects, IReadOnlyList<string> Errors)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using AiFactory.AppHost.Infrastructure;
 using AiFactory.Tests.Infrastructure;
 
 namespace AiFactory.Tests.Manifests;
@@ -27,7 +28,7 @@ public sealed partial class AspireManifestTests
     }
 
     [Fact]
-    public async Task Services_are_projects_and_redis_and_postgres_are_containers()
+    public async Task Services_are_projects_and_redis_postgres_and_storage_are_containers()
     {
         var resources = (await Manifest.Value)["resources"]!.AsObject();
         foreach (var service in new[] { "inference", "gateway", "dashboard" })
@@ -40,6 +41,27 @@ public sealed partial class AspireManifestTests
         Assert.Equal("container.v0", resources["postgres"]!["type"]!.GetValue<string>());
         Assert.StartsWith("docker.io/library/postgres:", resources["postgres"]!["image"]!.GetValue<string>());
         Assert.Equal("aifactory", resources["postgres"]!["env"]!["POSTGRES_DB"]!.GetValue<string>());
+        Assert.Equal("container.v0", resources["storage"]!["type"]!.GetValue<string>());
+        Assert.Equal($"docker.io/chrislusf/seaweedfs:{StorageResources.SeaweedFsTag}", resources["storage"]!["image"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Storage_is_seaweedfs_requiring_the_secret_parameters_credentials_kept_out_of_its_arguments()
+    {
+        var resources = (await Manifest.Value)["resources"]!.AsObject();
+        var storage = resources["storage"]!;
+        Assert.Equal(8333, storage["bindings"]!["http"]!["targetPort"]!.GetValue<int>());
+        Assert.Equal("{storage-access-key.value}", storage["env"]!["S3_ACCESS_KEY"]!.GetValue<string>());
+        Assert.Equal("{storage-secret-key.value}", storage["env"]!["S3_SECRET_KEY"]!.GetValue<string>());
+        foreach (var parameter in new[] { "storage-access-key", "storage-secret-key" })
+        {
+            Assert.True(resources[parameter]!["inputs"]!["value"]!["secret"]!.GetValue<bool>(), $"{parameter} must be a secret parameter");
+        }
+
+        var command = storage["args"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Equal(["-c", StorageResources.SeaweedFsCommand], command);
+        Assert.Contains("-s3.config=/tmp/s3.json", command[1]);
+        Assert.DoesNotContain("{storage-", string.Join(' ', command));
     }
 
     [Fact]
@@ -48,6 +70,7 @@ public sealed partial class AspireManifestTests
         var text = (await Manifest.Value).ToJsonString();
         Assert.DoesNotContain("run-postgres.sh", text);
         Assert.DoesNotContain("redis-server\"", text);
+        Assert.DoesNotContain("s3rver", text);
         Assert.DoesNotContain("executable", text);
         Assert.DoesNotContain(".data", text);
     }
@@ -73,14 +96,37 @@ public sealed partial class AspireManifestTests
         var gatewayEnv = resources["gateway"]!["env"]!.AsObject();
         Assert.Equal("{cache.bindings.tcp.host}:{cache.bindings.tcp.port},password={cache-password.value}",
             gatewayEnv["ConnectionStrings__cache"]!.GetValue<string>());
-        Assert.Contains("Database=aifactory", gatewayEnv["ConnectionStrings__aifactory"]!.GetValue<string>());
+        // Its own role, never the superuser (manifests/overlays/common/postgres-init/gateway-role.sql makes it).
+        Assert.Equal("Host={postgres.bindings.tcp.host};Port={postgres.bindings.tcp.port};Username=aifactory_gateway;Password={gateway-db-password.value};Database=aifactory",
+            gatewayEnv["ConnectionStrings__aifactory"]!.GetValue<string>());
+        Assert.DoesNotContain("postgres-password", gatewayEnv.ToJsonString());
+        Assert.Equal("{gateway-db-password.value}", resources["postgres"]!["env"]!["GATEWAY_DB_PASSWORD"]!.GetValue<string>());
         Assert.Equal("{inference.bindings.http.url}", gatewayEnv["services__inference__http__0"]!.GetValue<string>());
+        const string storage = "Endpoint={storage.bindings.http.url};AccessKey={storage-access-key.value};SecretKey={storage-secret-key.value};Bucket=aifactory;Region=us-east-1";
+        Assert.Equal(storage, gatewayEnv["ConnectionStrings__storage"]!.GetValue<string>());
+        Assert.Equal(storage, resources["inference"]!["env"]!["ConnectionStrings__storage"]!.GetValue<string>());
 
+        // Only the gateway's client endpoints are external: not its management port.
         var external = resources
-            .Where(pair => pair.Value!["bindings"] is JsonObject bindings
-                            && bindings.Any(binding => binding.Value!["external"]?.GetValue<bool>() == true))
-            .Select(pair => pair.Key);
-        Assert.Equal(["gateway"], external);
+            .SelectMany(resource => (resource.Value!["bindings"]?.AsObject() ?? [])
+                .Where(binding => binding.Value!["external"]?.GetValue<bool>() == true)
+                .Select(binding => $"{resource.Key}.{binding.Key}"))
+            .Order();
+        Assert.Equal(["gateway.grpc", "gateway.http"], external);
+    }
+
+    [Fact]
+    public async Task The_gateway_holds_the_admin_key_and_the_dashboard_a_key_of_its_own()
+    {
+        var resources = (await Manifest.Value)["resources"]!.AsObject();
+        var gatewayEnv = resources["gateway"]!["env"]!.AsObject();
+        var dashboardEnv = resources["dashboard"]!["env"]!.AsObject();
+
+        Assert.Equal("{gateway-admin-key.value}", gatewayEnv["Gateway__ApiKeys__BootstrapAdminKey"]!.GetValue<string>());
+        Assert.Equal("{dashboard-api-key.value}", gatewayEnv["Gateway__ApiKeys__DashboardKey"]!.GetValue<string>());
+        Assert.Equal("{dashboard-api-key.value}", dashboardEnv["Gateway__ApiKey"]!.GetValue<string>());
+        Assert.DoesNotContain("gateway-admin-key", dashboardEnv.ToJsonString());
+        Assert.True(resources["dashboard-api-key"]!["inputs"]!["value"]!["secret"]!.GetValue<bool>());
     }
 
     [Fact]
@@ -96,11 +142,34 @@ public sealed partial class AspireManifestTests
         }
 
         var inference = resources["inference"]!["bindings"]!.AsObject();
-        Assert.Equal(["grpc", "http"], inference.Select(b => b.Key).Order());
+        Assert.Equal(["grpc", "http", "management"], inference.Select(b => b.Key).Order());
         Assert.Equal(5180, inference["http"]!["targetPort"]!.GetValue<int>());
         Assert.Equal(5181, inference["grpc"]!["targetPort"]!.GetValue<int>());
+        Assert.Equal(5182, inference["management"]!["targetPort"]!.GetValue<int>());
         Assert.Equal("http2", inference["grpc"]!["transport"]!.GetValue<string>());
         Assert.DoesNotContain("https", (await Manifest.Value).ToJsonString());
+    }
+
+    /// <summary>/metrics is served on each service's management endpoint only, which the ServiceMonitors scrape.</summary>
+    [Theory]
+    [InlineData("inference", 5182)]
+    [InlineData("gateway", 5082)]
+    [InlineData("dashboard", 5091)]
+    public async Task Every_service_publishes_a_management_endpoint_for_its_metrics(string service, int port)
+    {
+        var management = (await Manifest.Value)["resources"]![service]!["bindings"]!["management"]!;
+        Assert.Equal(port, management["targetPort"]!.GetValue<int>());
+        Assert.Equal("http", management["transport"]!.GetValue<string>());
+        Assert.Null(management["external"]);
+    }
+
+    [Fact]
+    public async Task Redis_is_published_with_a_memory_bound_and_an_eviction_policy_that_spares_keys_without_expiry()
+    {
+        var cache = (await Manifest.Value)["resources"]!["cache"]!;
+        Assert.Equal("/bin/sh", (string?)cache["entrypoint"]);
+        Assert.Equal("-c", (string?)cache["args"]![0]);
+        Assert.Matches(@"^redis-server .* --maxmemory 256mb --maxmemory-policy volatile-lru$", (string?)cache["args"]![1]);
     }
 
     [Fact]
@@ -109,6 +178,7 @@ public sealed partial class AspireManifestTests
         var resources = (await Manifest.Value)["resources"]!.AsObject();
         Assert.Equal("cache-data", resources["cache"]!["volumes"]![0]!["name"]!.GetValue<string>());
         Assert.Equal("postgres-data", resources["postgres"]!["volumes"]![0]!["name"]!.GetValue<string>());
+        Assert.Equal("storage-data", resources["storage"]!["volumes"]![0]!["name"]!.GetValue<string>());
     }
 
     // {resource.property...}: the first segment names a resource.

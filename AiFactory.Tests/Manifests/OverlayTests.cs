@@ -101,6 +101,41 @@ public sealed partial class OverlayTests
 
     [Theory]
     [MemberData(nameof(ClusterOverlays))]
+    public async Task Only_the_gateway_and_inference_reach_storage(string overlay)
+    {
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        var policy = Assert.Single(rendered.OfKind("NetworkPolicy"), p => (string?)p["spec"]!["podSelector"]!["matchLabels"]?["app"] == "storage");
+        var rules = policy["spec"]!["ingress"]!.AsArray();
+        var peers = rules.SelectMany(rule => rule!["from"]!.AsArray()).ToList();
+        Assert.Equal(["gateway", "inference"], peers.Select(peer => (string?)peer!["podSelector"]!["matchLabels"]!["app"]).Order());
+        Assert.All(peers, peer => Assert.True(peer!["namespaceSelector"] is null && peer["ipBlock"] is null));
+        Assert.Equal([8333], rules.SelectMany(rule => rule!["ports"]!.AsArray()).Select(port => (int)port!["port"]!));
+    }
+
+    /// <summary>
+    /// Aspirate HTML-encodes container arguments, which would break SeaweedFS's start command: the overlay runs the
+    /// AppHost's command as it is, with the S3 credentials from the Secret and the data on a claim sized for models.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task Storage_runs_the_apphosts_command_with_credentials_from_the_secret_on_its_own_volume(string overlay)
+    {
+        var storage = (await ManifestTools.RenderAsync(overlay)).Single("StatefulSet", "storage");
+        var container = Rendered.Containers(storage, includeInit: false).Single();
+        Assert.Equal(["-c", AiFactory.AppHost.Infrastructure.StorageResources.SeaweedFsCommand], container["args"]!.AsArray().Select(a => (string?)a));
+        foreach (var (variable, key) in new[] { ("S3_ACCESS_KEY", "storage-access-key"), ("S3_SECRET_KEY", "storage-secret-key") })
+        {
+            var secret = container["env"]!.AsArray().Single(e => (string?)e!["name"] == variable)!["valueFrom"]!["secretKeyRef"]!;
+            Assert.Equal(("aifactory-secrets", key), ((string?)secret["name"], (string?)secret["key"]));
+        }
+
+        Assert.Contains(container["volumeMounts"]!.AsArray(), m => (string?)m!["name"] == "storage-data" && (string?)m["mountPath"] == "/data");
+        var claim = Assert.Single(storage["spec"]!["volumeClaimTemplates"]!.AsArray())!;
+        Assert.Equal("20Gi", (string?)claim["spec"]!["resources"]!["requests"]!["storage"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
     public async Task Every_pod_runs_as_non_root_with_a_read_only_root_filesystem_and_no_capabilities(string overlay)
     {
         foreach (var workload in (await ManifestTools.RenderAsync(overlay)).Workloads)
@@ -148,10 +183,13 @@ public sealed partial class OverlayTests
 
     [Theory]
     [MemberData(nameof(ClusterOverlays))]
-    public async Task Inference_probes_its_oip_readiness_with_a_startup_budget_for_model_loading(string overlay)
+    public async Task Inference_readiness_survives_one_unavailable_model_and_startup_waits_for_model_loading(string overlay)
     {
         var inference = Rendered.Containers((await ManifestTools.RenderAsync(overlay)).Single("Deployment", "inference"), includeInit: false).Single();
-        Assert.Equal("/v2/health/ready", (string?)inference["readinessProbe"]!["httpGet"]!["path"]);
+        // /health: unready until the initial load finished, then ready even with a model unavailable (ProbeTests
+        // checks that on the running replicas); the protocol's strict /v2/health/ready would take the pod out.
+        Assert.Equal("/health", (string?)inference["startupProbe"]!["httpGet"]!["path"]);
+        Assert.Equal("/health", (string?)inference["readinessProbe"]!["httpGet"]!["path"]);
         Assert.Equal("/alive", (string?)inference["livenessProbe"]!["httpGet"]!["path"]);
         var startup = inference["startupProbe"]!;
         var budget = (int)startup["failureThreshold"]! * ((int?)startup["periodSeconds"] ?? 10);
@@ -231,7 +269,7 @@ public sealed partial class OverlayTests
         Assert.Equal("None", (string?)pods["spec"]!["clusterIP"]);
         Assert.Equal("inference", (string?)pods["spec"]!["selector"]!["app"]);
         var ports = pods["spec"]!["ports"]!.AsArray().Select(p => $"{p!["name"]}:{p["port"]}").Order();
-        Assert.Equal(["grpc:5181", "http:5180"], ports);
+        Assert.Equal(["grpc:5181", "http:5180", "management:5182"], ports);
 
         var gateway = Rendered.Containers(rendered.Single("Deployment", "gateway"), includeInit: false).Single();
         var env = gateway["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"]);
@@ -267,6 +305,152 @@ public sealed partial class OverlayTests
         }
 
         Assert.NotEmpty(rendered.OfKind("NetworkPolicy"));
+    }
+
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task Redis_is_bounded_well_below_its_memory_limit_and_evicts_only_keys_with_an_expiry(string overlay)
+    {
+        var cache = Rendered.Containers((await ManifestTools.RenderAsync(overlay)).Single("StatefulSet", "cache"), includeInit: false).Single();
+        var command = string.Join(' ', cache["args"]!.AsArray().Select(argument => (string?)argument));
+
+        Assert.Contains("--maxmemory-policy volatile-lru", command);
+        var maxMemory = MaxMemory().Match(command);
+        Assert.True(maxMemory.Success, $"the cache has no --maxmemory in megabytes: {command}");
+        var limit = MemoryQuantity().Match((string)cache["resources"]!["limits"]!["memory"]!);
+        var limitMiB = long.Parse(limit.Groups[1].Value) * (limit.Groups[2].Value == "Gi" ? 1024 : 1);
+        // Snapshots fork Redis (copy-on-write), and buffers and fragmentation are not counted by maxmemory.
+        Assert.True(long.Parse(maxMemory.Groups[1].Value) * 2 <= limitMiB, $"maxmemory {maxMemory.Value} leaves too little of the {limit.Value} limit");
+    }
+
+    /// <summary>
+    /// Prometheus scrapes every service on its management port, the monitoring policy opens that port and no other,
+    /// and no policy of the cluster overlays opens it: clients and other pods never reach /metrics.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task Prometheus_and_only_prometheus_reaches_the_management_ports(string overlay)
+    {
+        var monitoring = await ManifestTools.RenderAsync("overlays/monitoring");
+        foreach (var monitor in monitoring.OfKind("ServiceMonitor"))
+        {
+            Assert.All(monitor["spec"]!["endpoints"]!.AsArray(), endpoint => Assert.Equal("management", (string?)endpoint!["port"]));
+        }
+
+        var scrape = Assert.Single(monitoring.OfKind("NetworkPolicy"));
+        var rules = scrape["spec"]!["ingress"]!.AsArray();
+        Assert.All(rules, rule =>
+        {
+            Assert.NotEmpty(rule!["from"]!.AsArray());
+            Assert.Equal(["management"], rule["ports"]!.AsArray().Select(port => port!["port"]!.ToString()));
+        });
+
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        foreach (var service in new[] { "inference", "gateway", "dashboard" })
+        {
+            var container = Rendered.Containers(rendered.Single("Deployment", service), includeInit: false).Single();
+            var port = Assert.Single(container["ports"]!.AsArray(), p => (string?)p!["name"] == "management")!;
+            Assert.Contains(rendered.OfKind("Service").Where(s => (string?)s["metadata"]!["labels"]?["app"] == service),
+                s => s["spec"]!["ports"]!.AsArray().Any(p => (string?)p!["name"] == "management"));
+
+            var policies = rendered.OfKind("NetworkPolicy").Where(p => (string?)p["spec"]!["podSelector"]!["matchLabels"]?["app"] == service).ToList();
+            Assert.True(policies.Count > 0, $"{overlay}: no NetworkPolicy selects {service}, so every pod reaches its management port");
+            foreach (var rule in policies.SelectMany(p => p["spec"]!["ingress"]?.AsArray() ?? []))
+            {
+                var opened = rule!["ports"]?.AsArray().Select(p => p!["port"]!.ToString()).ToList();
+                Assert.True(opened is not null && !opened.Contains("management") && !opened.Contains(port["containerPort"]!.ToString()),
+                    $"{overlay}: a NetworkPolicy of {service} opens its management port ({string.Join(", ", opened ?? ["every port"])})");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task Without_redis_each_gateway_replica_assumes_at_least_the_autoscalers_minimum_of_replicas(string overlay)
+    {
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        var gateway = Rendered.Containers(rendered.Single("Deployment", "gateway"), includeInit: false).Single();
+        var env = gateway["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"]);
+
+        Assert.Equal((string?)rendered.Single("HorizontalPodAutoscaler", "gateway")["spec"]!["minReplicas"]!.ToString(), env["Gateway__RateLimits__MinReplicas"]);
+    }
+
+    [Fact]
+    public async Task Monitoring_alerts_when_a_gateway_replica_enforces_rate_limits_alone_because_redis_is_unreachable()
+    {
+        var rules = (await ManifestTools.RenderAsync("overlays/monitoring")).OfKind("PrometheusRule").SelectMany(r => r["spec"]!["groups"]!.AsArray())
+            .SelectMany(g => g!["rules"]!.AsArray()).Select(r => r!.AsObject()).ToList();
+
+        var degraded = Assert.Single(rules, r => ((string?)r["expr"] ?? "").Contains("aifactory_gateway_ratelimit_degraded"));
+        Assert.Matches(@">\s*0\s*$", ((string)degraded["expr"]!).Trim());
+        Assert.NotNull(degraded["alert"]);
+        Assert.NotNull(degraded["labels"]?["severity"]);
+        Assert.Contains((string?)degraded["for"], new[] { "1m", "2m", "5m" });
+    }
+
+    [GeneratedRegex(@"--maxmemory (\d+)mb\b")]
+    private static partial Regex MaxMemory();
+
+    [GeneratedRegex(@"^(\d+)(Mi|Gi)$")]
+    private static partial Regex MemoryQuantity();
+
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task The_gateway_reaches_postgres_as_its_own_role_and_never_holds_the_superuser_password(string overlay)
+    {
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        var gateway = Variables(Rendered.Containers(rendered.Single("Deployment", "gateway"), includeInit: false).Single());
+        Assert.DoesNotContain(gateway.Values, variable => SecretKey(variable) == "postgres-password");
+        Assert.Equal("gateway-db-password", SecretKey(gateway["GATEWAY_DB_PASSWORD"]));
+        Assert.Equal("Host=postgres;Port=5432;Username=aifactory_gateway;Password=$(GATEWAY_DB_PASSWORD);Database=aifactory",
+            (string?)gateway["ConnectionStrings__aifactory"]["value"]);
+
+        // The postgres image runs /docker-entrypoint-initdb.d at its first start: the script that makes the role.
+        var postgres = rendered.Single("StatefulSet", "postgres");
+        var container = Rendered.Containers(postgres, includeInit: false).Single();
+        Assert.Equal("gateway-db-password", SecretKey(Variables(container)["GATEWAY_DB_PASSWORD"]));
+        var mount = Assert.Single(container["volumeMounts"]!.AsArray(), m => (string?)m!["mountPath"] == "/docker-entrypoint-initdb.d")!;
+        var volume = Assert.Single(Rendered.PodSpec(postgres)["volumes"]!.AsArray(), v => (string?)v!["name"] == (string?)mount["name"])!;
+        var scripts = rendered.Single("ConfigMap", (string)volume["configMap"]!["name"]!)["data"]!;
+        var script = await File.ReadAllTextAsync(Path.Combine(ManifestTools.ManifestsRoot, "overlays", "common", "postgres-init", "gateway-role.sql"));
+        Assert.Equal(script, (string?)scripts["gateway-role.sql"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task The_dashboard_reads_with_a_key_of_its_own_and_only_the_gateway_holds_the_admin_key(string overlay)
+    {
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        var dashboard = Variables(Rendered.Containers(rendered.Single("Deployment", "dashboard"), includeInit: false).Single());
+        var gateway = Variables(Rendered.Containers(rendered.Single("Deployment", "gateway"), includeInit: false).Single());
+        Assert.Equal("dashboard-api-key", SecretKey(dashboard["Gateway__ApiKey"]));
+        Assert.Equal("dashboard-api-key", SecretKey(gateway["Gateway__ApiKeys__DashboardKey"]));
+        Assert.Equal("gateway-admin-key", SecretKey(gateway["Gateway__ApiKeys__BootstrapAdminKey"]));
+
+        var holders = rendered.Workloads.SelectMany(workload => Rendered.Containers(workload)
+                .Where(c => Variables(c).Values.Any(variable => SecretKey(variable) == "gateway-admin-key"))
+                .Select(c => $"{Rendered.Name(workload)}/{c["name"]}"));
+        Assert.Equal(["gateway/gateway"], holders);
+    }
+
+    private static Dictionary<string, JsonObject> Variables(JsonObject container) =>
+        container["env"]?.AsArray().Select(e => e!.AsObject()).ToDictionary(e => (string)e["name"]!) ?? [];
+
+    private static string? SecretKey(JsonObject variable) => (string?)variable["valueFrom"]?["secretKeyRef"]?["key"];
+
+    [Fact]
+    public async Task Monitoring_alerts_when_a_gateway_usage_backlog_grows_and_when_it_refuses_requests()
+    {
+        var rules = (await ManifestTools.RenderAsync("overlays/monitoring")).OfKind("PrometheusRule")
+            .SelectMany(r => r["spec"]!["groups"]!.AsArray()).SelectMany(g => g!["rules"]!.AsArray()).Select(r => r!.AsObject()).ToList();
+
+        // The metric names are the ones the gateway exports (UsageMeteringTests reads them from its /metrics).
+        var growing = Assert.Single(rules, r => (string?)r["alert"] == "AiFactoryGatewayUsageBacklogGrowing");
+        Assert.Contains("aifactory_gateway_usage_backlog / aifactory_gateway_usage_backlog_limit", (string)growing["expr"]!);
+        Assert.NotNull(growing["for"]);
+        var full = Assert.Single(rules, r => (string?)r["alert"] == "AiFactoryGatewayUsageBacklogFull");
+        Assert.Contains("aifactory_gateway_usage_rejections_total", (string)full["expr"]!);
+        Assert.Equal("critical", (string?)full["labels"]!["severity"]);
     }
 
     [GeneratedRegex(@"\{([a-zA-Z0-9-]+)\.(?:value|inputs)")]
