@@ -1,9 +1,12 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Aspire.Hosting.Testing;
+using AiFactory.Inference.Grpc.Protocol;
 using AiFactory.Tests.Infrastructure;
+using Google.Protobuf;
 using static AiFactory.Tests.Infrastructure.OipRequests;
 using InferenceAttacks = AiFactory.Tests.Inference.MemoryAttackTests;
 
@@ -142,6 +145,47 @@ public sealed class MemoryAttackTests(AppHostFixture fixture)
     }
 
     private Uri GatewayAddress => fixture.App.GetEndpoint("gateway", "http");
+
+    /// <summary>
+    /// The same for gRPC, where the gateway reads the message itself (a key with a model allow-list): an 8 MiB message
+    /// is held in memory, checked and forwarded, never spooled.
+    /// </summary>
+    [Fact]
+    public async Task A_large_grpc_message_is_never_spooled_to_disk()
+    {
+        using var admin = fixture.CreateGatewayClient();
+        var (_, key) = await admin.CreateKeyAsync("spool-probe", ["infer"], models: [SampleModels.TextDetection]);
+        using var gatewayProcess = fixture.ProcessOf("gateway");
+        var spooled = new List<string>();
+        var message = new ModelInferRequest { ModelName = SampleModels.TextDetection };
+        message.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 1, 3, 32, 32 } });
+        message.RawInputContents.Add(ByteString.CopyFrom(new byte[8 * 1024 * 1024]));
+        var frame = new byte[5 + message.CalculateSize()];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)(frame.Length - 5));
+        message.WriteTo(frame.AsSpan(5));
+        using var http = new HttpClient { Timeout = Timeout };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(fixture.App.GetEndpoint("gateway", "grpc"), "/inference.GRPCInferenceService/ModelInfer"))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new StreamContent(new ObservedStream(frame, () => spooled.AddRange(OpenTemporaryFiles(gatewayProcess.Id)))),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+
+        using var response = await http.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+
+        // Inference saw the whole message: it refuses it for its size, naming it.
+        Assert.Equal(("3", "input 'x': 8388608 bytes of binary data, but shape [1,3,32,32] of FP32 needs 12288"),
+            (Trailer(response, "grpc-status"), Uri.UnescapeDataString(Trailer(response, "grpc-message") ?? "")));
+        Assert.Empty(spooled);
+    }
+
+    private static string? Trailer(HttpResponseMessage response, string name) =>
+        response.TrailingHeaders.TryGetValues(name, out var trailing) ? trailing.Single()
+        : response.Headers.TryGetValues(name, out var leading) ? leading.Single() : null;
 
     /// <summary>Files the process holds open whose name is one ASP.NET Core gives spooled bodies.</summary>
     private static IEnumerable<string> OpenTemporaryFiles(int pid) =>
