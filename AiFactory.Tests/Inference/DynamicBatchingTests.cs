@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json.Nodes;
 using AiFactory.Tests.Infrastructure;
@@ -114,10 +115,11 @@ public sealed class DynamicBatchingTests(InferenceServerFixture server)
     {
         const string model = "text-direction-small-bytes";
         var image = SampleModels.RandomImage(seed: 7, 1, 3, 48, 192);
+        using var queue = new QueueDepth(model);
         var waiting = Enumerable.Range(0, 2)
             .Select(_ => server.Http.PostAsync($"/v2/models/{model}/infer", BinaryFp32("x", [1, 3, 48, 192], image)))
             .ToList();
-        await WaitForQueueDepthAsync(model, 2);
+        await queue.WaitForAsync(2);
 
         using var refused = await server.Http.PostAsync($"/v2/models/{model}/infer", BinaryFp32("x", [1, 3, 48, 192], image));
 
@@ -148,21 +150,47 @@ public sealed class DynamicBatchingTests(InferenceServerFixture server)
         }
     }
 
-    /// <summary>Polls the server's own queue-depth metric until the model's queue holds <paramref name="items"/>.</summary>
-    private async Task WaitForQueueDepthAsync(string model, int items)
+    /// <summary>
+    /// A model's queue depth as the server itself reports it (<c>aifactory.inference.queue.depth</c>, which the
+    /// in-process server records in this process), counted from the moment this is made.
+    /// </summary>
+    private sealed class QueueDepth : IDisposable
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var metrics = await server.Http.GetStringAsync("/metrics", deadline.Token);
-            if (metrics.Split('\n').Any(line => line.StartsWith("aifactory_inference_queue_depth{", StringComparison.Ordinal)
-                    && line.Contains($"model=\"{model}\"") && line.Split(' ')[1] == items.ToString()))
-            {
-                return;
-            }
+        private readonly MeterListener _listener = new();
+        private long _items;
 
-            await Task.Delay(50, deadline.Token);
+        public QueueDepth(string model)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "aifactory.inference.queue.depth")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, items, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag is { Key: "model", Value: string name } && name == model)
+                    {
+                        Interlocked.Add(ref _items, items);
+                    }
+                }
+            });
+            _listener.Start();
         }
+
+        public async Task WaitForAsync(long items)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (Interlocked.Read(ref _items) != items)
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private async Task<(long Inferences, long Executions)> StatisticsAsync(string model)
