@@ -9,7 +9,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using GatewayProgram = gateway::Program;
-using ServiceDefaults = Microsoft.Extensions.Hosting.Extensions;
+using DefaultEndpoints = Microsoft.Extensions.Hosting.Extensions;
 
 namespace AiFactory.Tests.Infrastructure;
 
@@ -105,12 +105,12 @@ public sealed class GatewayInstance : IAsyncDisposable
     /// </summary>
     public async Task<string> ScrapeMetricsAsync()
     {
-        var url = _factory.Services.GetRequiredService<IConfiguration>()[$"Kestrel:Endpoints:{ServiceDefaults.ManagementEndpoint}:Url"]!;
+        var url = _factory.Services.GetRequiredService<IConfiguration>()[$"Kestrel:Endpoints:{DefaultEndpoints.ManagementEndpoint}:Url"]!;
         var context = await _factory.Server.SendAsync(http =>
         {
             http.Connection.LocalPort = BindingAddress.Parse(url).Port;
             http.Request.Method = HttpMethods.Get;
-            http.Request.Path = ServiceDefaults.MetricsPath;
+            http.Request.Path = DefaultEndpoints.MetricsPath;
         });
         Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
         return await new StreamReader(context.Response.Body).ReadToEndAsync();
