@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text;
+
+namespace AiFactory.Benchmarks.Soak;
+
+/// <summary>The soak's Markdown report: the run, a verdict per goal, then the tables behind each verdict.</summary>
+public static class SoakReport
+{
+    private const double Megabyte = 1024.0 * 1024.0;
+
+    public static string ToMarkdown(SoakResult result)
+    {
+        var text = new StringBuilder();
+        var ledger = result.Ledger;
+        var loads = result.Watch.LoadAverages.Order().ToList();
+        text.AppendLine($"## Soak run, {result.Started:yyyy-MM-dd HH:mm} UTC");
+        text.AppendLine();
+        text.AppendLine($"Command: `{result.Command}`");
+        text.AppendLine();
+        text.AppendLine($"- **Machine:** {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}; " +
+                        $"1-minute load average during the run {Format(loads.FirstOrDefault())} min, {Format(Median(loads))} median, {Format(loads.LastOrDefault())} max " +
+                        "(everything below shares these cores: the load generator, the gateway, inference, Redis, PostgreSQL, and whatever else the machine ran).");
+        text.AppendLine($"- **Stack:** {result.Settings.Replicas} inference replica(s) serving `models/` (text-direction, text-detection, their own `config.json`); " +
+                        "the gateway (Production settings) with its own Redis (`scripts/run-redis.sh`, 256 MB, volatile-lru) and PostgreSQL (`scripts/run-postgres.sh`, the gateway's own role), " +
+                        "started by the benchmark as the AppHost starts them locally.");
+        text.AppendLine($"- **Load:** capacity {Format(result.Capacity)} requests/s (below); arrivals at {result.Settings.Load:P0} of it, **{Format(result.Rate)} requests/s**, open loop, " +
+                        $"for a {result.Settings.WarmupMinutes:0.#}-minute warm-up and {result.Settings.Minutes:0.#} measured minutes: {result.Arrivals:N0} arrivals " +
+                        $"({result.Started:HH:mm:ss}–{result.Ended:HH:mm:ss} UTC). The client fell at most {result.MaxSendLagMs:F0} ms behind its schedule.");
+        text.AppendLine($"- **Keys:** unrestricted; restricted to `{SoakRequests.Direction}`; rate-limited at {result.RateLimitedRequestsPerSecond:0.##} requests/s " +
+                        "(about half of what it is sent, so its 429s are expected answers).");
+        text.AppendLine();
+
+        Verdicts(text, result);
+        Capacity(text, result);
+        Requests(text, result);
+        Errors(text, ledger);
+        Minutes(text, result);
+        Memory(text, result);
+        Usage(text, result);
+        return text.ToString();
+    }
+
+    private static void Verdicts(StringBuilder text, SoakResult result)
+    {
+        var ledger = result.Ledger;
+        var worst = result.Memory.OrderByDescending(growth => growth.GrowthPercent ?? double.MaxValue).First();
+        var differing = result.Usage.Where(comparison => comparison.Difference != 0).ToList();
+        var exact = UsageReconciliation.IsExact(result.Usage) && ledger.Indeterminate == 0;
+        text.AppendLine("### Verdict");
+        text.AppendLine();
+        text.AppendLine("| goal | measured | met? |");
+        text.AppendLine("|---|---|---|");
+        text.AppendLine($"| error rate on valid requests: 0 | {ledger.ValidErrors:N0} of {ledger.Valid:N0} ({Percent(ledger.ValidErrors, ledger.Valid)}) | {Met(ledger.ValidErrors == 0)} |");
+        text.AppendLine($"| hostile requests refused (4xx), none answered otherwise, failed or timed out | {ledger.HostileErrors:N0} of {ledger.Hostile:N0} not refused | {Met(ledger.HostileErrors == 0)} |");
+        text.AppendLine($"| memory growth after the warm-up ≤ {MemoryGrowth.LimitPercent:0} % for every process | largest: {worst.Name} {Growth(worst)} | {Met(result.Memory.All(growth => growth.Met))} |");
+        text.AppendLine($"| usage rows = requests sent, per key, model and status | {result.Usage.Sum(c => c.Written):N0} written for {result.Usage.Sum(c => c.Sent):N0} sent; " +
+                        $"{differing.Count} of {result.Usage.Count} cells differ; {ledger.Indeterminate} of unknown outcome | {Met(exact)} |");
+        text.AppendLine();
+    }
+
+    private static void Capacity(StringBuilder text, SoakResult result)
+    {
+        text.AppendLine("### Capacity (closed loop: the valid mix without the rate-limited key, 10 s per step)");
+        text.AppendLine();
+        text.AppendLine("| concurrency | requests/s | p50 ms | p95 ms | p99 ms | failures |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|");
+        foreach (var (concurrency, measured) in result.Ramp)
+        {
+            text.AppendLine($"| {concurrency} | {Format(measured.ItemsPerSecond)} | {measured.P50Ms:F1} | {measured.P95Ms:F1} | {measured.P99Ms:F1} | {measured.Failures} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine($"Capacity: the best step, {Format(result.Capacity)} requests/s.");
+        text.AppendLine();
+    }
+
+    private static void Requests(StringBuilder text, SoakResult result)
+    {
+        var outcomes = result.Ledger.Outcomes;
+        text.AppendLine($"### Requests by kind ({result.Ledger.CacheHits:N0} answered from the cache)");
+        text.AppendLine();
+        text.AppendLine("| kind | hostile | key | usage counts it under | expected | sent | outcomes |");
+        text.AppendLine("|---|---|---|---|---|---:|---|");
+        foreach (var request in result.Mix.Valid.Concat(result.Mix.Hostile))
+        {
+            var seen = outcomes.GetValueOrDefault(request.Name) ?? [];
+            text.AppendLine($"| {request.Name} | {(request.Hostile ? "yes" : "")} | {request.Key} | " +
+                            $"{(request.Metered ? $"`{request.MeteredModel}`" : "not metered")} | {string.Join(", ", request.Expected)} | {seen.Values.Sum():N0} | " +
+                            $"{string.Join(", ", seen.OrderByDescending(outcome => outcome.Value).Select(outcome => $"{outcome.Key}: {outcome.Value:N0}"))} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("A hostile request is an error when it is not refused (a 2xx, a 5xx, a timeout, a transport failure); a refusal other than the expected one is listed but is no error.");
+        text.AppendLine();
+    }
+
+    private static void Errors(StringBuilder text, SoakLedger ledger)
+    {
+        var messages = ledger.Messages;
+        text.AppendLine("### Errors (with the first message the server gave for each)");
+        text.AppendLine();
+        if (ledger.Errors.Count == 0)
+        {
+            text.AppendLine("None.");
+            text.AppendLine();
+        }
+        else
+        {
+            text.AppendLine("| kind | outcome | requests | message |");
+            text.AppendLine("|---|---|---:|---|");
+            foreach (var ((kind, outcome), count) in ledger.Errors.OrderByDescending(error => error.Value))
+            {
+                text.AppendLine($"| {kind} | {outcome} | {count:N0} | {Cell(messages.GetValueOrDefault((kind, outcome)))} |");
+            }
+
+            text.AppendLine();
+        }
+
+        text.AppendLine("The hostile requests' refusals:");
+        text.AppendLine();
+        text.AppendLine("| kind | outcome | requests | message |");
+        text.AppendLine("|---|---|---:|---|");
+        foreach (var (kind, outcomes) in ledger.Outcomes.Where(kind => ledger.HostileKinds.Contains(kind.Key)).OrderBy(kind => kind.Key, StringComparer.Ordinal))
+        {
+            foreach (var (outcome, count) in outcomes.OrderByDescending(outcome => outcome.Value))
+            {
+                text.AppendLine($"| {kind} | {outcome} | {count:N0} | {Cell(messages.GetValueOrDefault((kind, outcome)))} |");
+            }
+        }
+
+        text.AppendLine();
+    }
+
+    private static void Minutes(StringBuilder text, SoakResult result)
+    {
+        var loads = result.Watch.Minutes.ToDictionary(minute => minute.Minute, minute => minute.LoadAverage);
+        text.AppendLine("### Latency per minute (valid requests, measured from each arrival's due time)");
+        text.AppendLine();
+        text.AppendLine("| minute | phase | valid requests | p50 ms | p95 ms | p99 ms | valid errors | hostile | hostile errors | load average |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (minute, record) in result.Ledger.Minutes)
+        {
+            var latencies = record.ValidLatenciesMs.Order().ToArray();
+            var phase = minute < result.Settings.WarmupMinutes ? "warm-up" : "measured";
+            text.AppendLine($"| {minute + 1} | {phase} | {latencies.Length:N0} | {Measurement.Percentile(latencies, 0.50):F1} | {Measurement.Percentile(latencies, 0.95):F1} | " +
+                            $"{Measurement.Percentile(latencies, 0.99):F1} | {record.ValidErrors} | {record.Hostile} | {record.HostileErrors} | {(loads.TryGetValue(minute, out var load) ? Format(load) : "")} |");
+        }
+
+        text.AppendLine();
+    }
+
+    private static void Memory(StringBuilder text, SoakResult result)
+    {
+        text.AppendLine("### Memory (after the warm-up → at the end, both under load)");
+        text.AppendLine();
+        text.AppendLine("| process | measured by | after warm-up MB | end MB | growth | peak RSS after warm-up MB | met? |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---|");
+        foreach (var growth in result.Memory)
+        {
+            var by = growth.ByPss ? $"PSS of {growth.End.Processes} processes" : "RSS";
+            text.AppendLine($"| {growth.Name} | {by} | {growth.StartBytes / Megabyte:F0} | {growth.EndBytes / Megabyte:F0} | {Growth(growth)} | " +
+                            $"{growth.PeakBytes / Megabyte:F0} | {Met(growth.Met)} |");
+        }
+
+        var names = result.Memory.Select(growth => growth.Name).ToList();
+        text.AppendLine();
+        text.AppendLine("Per minute (the minute's last sample; RSS MB, and PSS MB for groups of processes):");
+        text.AppendLine();
+        text.AppendLine($"| minute | {string.Join(" | ", names)} |");
+        text.AppendLine($"|---:|{string.Concat(names.Select(_ => "---:|"))}");
+        foreach (var (minute, memory, _) in result.Watch.Minutes)
+        {
+            var cells = names.Select(name => memory.TryGetValue(name, out var reading)
+                ? reading.Processes > 1 ? $"{reading.RssBytes / Megabyte:F0} (PSS {reading.PssBytes / Megabyte:F0})" : $"{reading.RssBytes / Megabyte:F0}"
+                : "");
+            text.AppendLine($"| {minute + 1} | {string.Join(" | ", cells)} |");
+        }
+
+        text.AppendLine();
+    }
+
+    private static void Usage(StringBuilder text, SoakResult result)
+    {
+        var ledger = result.Ledger;
+        text.AppendLine("### Usage written against requests sent (`GET /api/admin/usage`, summed over minutes and versions)");
+        text.AppendLine();
+        text.AppendLine($"Not metered: {ledger.Unmetered:N0} requests with made-up keys (refused before metering). " +
+                        $"Of unknown outcome (no answer, so the status the gateway counted is unknown): {ledger.Indeterminate:N0}. " +
+                        $"Not sent (the client's cap of requests in flight): {ledger.Dropped:N0}. gRPC calls count under HTTP status 200 whatever their gRPC status.");
+        text.AppendLine();
+        text.AppendLine("| key | model | status | sent | written | difference |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|");
+        foreach (var comparison in result.Usage)
+        {
+            var key = result.KeyRoles.TryGetValue(comparison.Cell.KeyId, out var role) ? role.ToString() : comparison.Cell.KeyId;
+            text.AppendLine($"| {key} | `{comparison.Cell.Model}` | {comparison.Cell.Status} | {comparison.Sent:N0} | {comparison.Written:N0} | " +
+                            $"{(comparison.Difference == 0 ? "0" : $"**{comparison.Difference:+#;-#}**")} |");
+        }
+
+        text.AppendLine();
+    }
+
+    private static string Growth(MemoryGrowth growth) => growth.GrowthPercent is { } percent
+        ? string.Create(CultureInfo.InvariantCulture, $"{percent:+0.0;-0.0} %")
+        : "not measured (no process at a reading)";
+
+    // A message inside a table cell: on one line, its pipes escaped.
+    private static string Cell(string? message) => message is null ? "" : $"`{message.ReplaceLineEndings(" ").Replace("|", "\\|").Replace("`", "'")}`";
+
+    private static string Met(bool met) => met ? "met" : "**not met**";
+
+    private static string Percent(long part, long whole) => whole == 0 ? "—" : string.Create(CultureInfo.InvariantCulture, $"{100.0 * part / whole:0.###} %");
+
+    private static string Format(double value) => value.ToString(value >= 100 ? "F0" : "F1", CultureInfo.InvariantCulture);
+
+    private static double Median(List<double> sorted) => sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
+}
