@@ -92,20 +92,21 @@ public sealed class SoakRequests
         var malformed = Encoding.UTF8.GetBytes("""{"inputs":[{"name":"x","datatype":"FP32","shape":[1,3,48,192],"data":[0.5,""");
         return
         [
-            Hostile("wrong-case-path", KeyRole.Restricted, InvalidBucket, "404", (client, _, ct) =>
+            Hostile("wrong-case-path", KeyRole.Restricted, InvalidBucket, ["404"], (client, _, ct) =>
                 client.RestAsync(KeyRole.Restricted, HttpMethod.Post, $"/V2/models/{Detection}/infer", Binary(_detectionBinary), noCache: false, ct)),
-            Hostile("doubly-encoded-nul", KeyRole.Unrestricted, InvalidBucket, "400", (client, _, ct) =>
+            Hostile("doubly-encoded-nul", KeyRole.Unrestricted, InvalidBucket, ["400"], (client, _, ct) =>
                 client.RestAsync(KeyRole.Unrestricted, HttpMethod.Get, "/v2/models/a%2500b", null, noCache: false, ct)),
-            Hostile("huge-declared-shape", KeyRole.Unrestricted, Detection, "400", (client, _, ct) =>
+            Hostile("huge-declared-shape", KeyRole.Unrestricted, Detection, ["400"], (client, _, ct) =>
                 client.RestAsync(KeyRole.Unrestricted, HttpMethod.Post, InferPath(Detection), Json(hugeShape), noCache: false, ct)),
-            // Kestrel drops a body that stalls (its minimum data rate) and YARP answers the client's body error with 400.
-            Hostile("short-body", KeyRole.Unrestricted, Direction, "400", (client, _, ct) =>
+            // Kestrel drops a body that stalls below its minimum data rate: 408 where the gateway answers that itself,
+            // 400 where YARP reports it as the client's body error.
+            Hostile("short-body", KeyRole.Unrestricted, Direction, ["408", "400"], (client, _, ct) =>
                 client.ShortBodyAsync(KeyRole.Unrestricted, InferPath(Direction), malformed, DeclaredShortBodyLength, ct)),
-            Hostile("made-up-key", KeyRole.MadeUp, Direction, "401", (client, _, ct) =>
+            Hostile("made-up-key", KeyRole.MadeUp, Direction, ["401"], (client, _, ct) =>
                 client.RestAsync(KeyRole.MadeUp, HttpMethod.Get, $"/v2/models/{Direction}", null, noCache: false, ct)),
-            Hostile("malformed-json", KeyRole.Unrestricted, Direction, "400", (client, _, ct) =>
+            Hostile("malformed-json", KeyRole.Unrestricted, Direction, ["400"], (client, _, ct) =>
                 client.RestAsync(KeyRole.Unrestricted, HttpMethod.Post, InferPath(Direction), Json(malformed), noCache: false, ct)),
-            Hostile("grpc-forbidden-last-name", KeyRole.Restricted, Detection, "gRPC PermissionDenied", (client, _, ct) =>
+            Hostile("grpc-forbidden-last-name", KeyRole.Restricted, Detection, ["gRPC PermissionDenied"], (client, _, ct) =>
                 client.GrpcInferAsync(KeyRole.Restricted, forbiddenLast, Direction, ct)),
         ];
     }
@@ -113,8 +114,8 @@ public sealed class SoakRequests
     private static SoakRequest Valid(string name, KeyRole key, string model, Func<SoakClient, long, CancellationToken, Task<Answer>> send) =>
         new(name, Hostile: false, key, model, ["200", "gRPC OK"], send);
 
-    private static SoakRequest Hostile(string name, KeyRole key, string model, string refusal, Func<SoakClient, long, CancellationToken, Task<Answer>> send) =>
-        new(name, Hostile: true, key, model, [refusal], send);
+    private static SoakRequest Hostile(string name, KeyRole key, string model, string[] refusals, Func<SoakClient, long, CancellationToken, Task<Answer>> send) =>
+        new(name, Hostile: true, key, model, refusals, send);
 
     private static string InferPath(string model) => $"/v2/models/{model}/infer";
 
