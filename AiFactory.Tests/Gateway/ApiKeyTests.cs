@@ -87,6 +87,34 @@ public sealed class ApiKeyTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_busy_key_whose_cache_entry_expires_is_read_again_without_being_throttled_as_a_failed_authentication()
+    {
+        // Found by the soak (docs/reliability.md): every request of a busy key that arrives while its expired entry is
+        // read again was charged to the failed-authentication throttle, so past the address's burst a valid key got 429.
+        const int concurrent = 50;
+        using var admin = fixture.CreateGatewayClient();
+        var (_, key) = await admin.CreateKeyAsync("busy-key", ["infer"]);
+        await using var gateway = await GatewayInstance.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Gateway:ApiKeys:CacheDuration"] = "00:00:01",
+            ["Gateway:FailedAuthentications:Burst"] = "2",
+            ["Gateway:FailedAuthentications:PerMinute"] = "1",
+        });
+        using var client = gateway.CreateClient(key);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Metadata).WaitAsync(Timeout)).StatusCode);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the entry expires: the next requests read the key store again
+        var responses = await Task.WhenAll(Enumerable.Range(0, concurrent).Select(_ => client.GetAsync(Metadata))).WaitAsync(Timeout);
+
+        var refused = responses.Where(response => response.StatusCode != HttpStatusCode.OK).ToList();
+        if (refused.Count > 0)
+        {
+            Assert.Fail($"{refused.Count} of {concurrent} requests of a valid key were refused, the first with {(int)refused[0].StatusCode} " +
+                        await refused[0].Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task A_key_revoked_on_one_gateway_replica_is_refused_by_the_other_within_a_second()
     {
         using var admin = fixture.CreateGatewayClient();
