@@ -42,19 +42,18 @@ public static class SoakReport
 
     private static void Verdicts(StringBuilder text, SoakResult result)
     {
-        var ledger = result.Ledger;
-        var worst = result.Memory.OrderByDescending(growth => growth.GrowthPercent ?? double.MaxValue).First();
-        var differing = result.Usage.Where(comparison => comparison.Difference != 0).ToList();
-        var exact = UsageReconciliation.IsExact(result.Usage) && ledger.Indeterminate == 0;
+        var verdict = SoakVerdict.Of(result.Ledger, result.Memory, result.Usage);
+        var largest = verdict.LargestGrowth is { } worst ? $"{worst.Name} {Growth(worst)}" : "no process measured";
+        var errorRate = verdict.ValidErrorPercent is { } percent ? string.Create(CultureInfo.InvariantCulture, $"{percent:0.###} %") : "—";
         text.AppendLine("### Verdict");
         text.AppendLine();
         text.AppendLine("| goal | measured | met? |");
         text.AppendLine("|---|---|---|");
-        text.AppendLine($"| error rate on valid requests: 0 | {ledger.ValidErrors:N0} of {ledger.Valid:N0} ({Percent(ledger.ValidErrors, ledger.Valid)}) | {Met(ledger.ValidErrors == 0)} |");
-        text.AppendLine($"| hostile requests refused (4xx), none answered otherwise, failed or timed out | {ledger.HostileErrors:N0} of {ledger.Hostile:N0} not refused | {Met(ledger.HostileErrors == 0)} |");
-        text.AppendLine($"| memory growth after the warm-up ≤ {MemoryGrowth.LimitPercent:0} % for every process | largest: {worst.Name} {Growth(worst)} | {Met(result.Memory.All(growth => growth.Met))} |");
-        text.AppendLine($"| usage rows = requests sent, per key, model and status | {result.Usage.Sum(c => c.Written):N0} written for {result.Usage.Sum(c => c.Sent):N0} sent; " +
-                        $"{differing.Count} of {result.Usage.Count} cells differ; {ledger.Indeterminate} of unknown outcome | {Met(exact)} |");
+        text.AppendLine($"| error rate on valid requests: 0 | {verdict.ValidErrors:N0} of {verdict.Valid:N0} ({errorRate}) | {Met(verdict.ErrorsMet)} |");
+        text.AppendLine($"| hostile requests refused (4xx), none answered otherwise, failed or timed out | {verdict.HostileErrors:N0} of {verdict.Hostile:N0} not refused | {Met(verdict.HostileMet)} |");
+        text.AppendLine($"| memory growth after the warm-up ≤ {MemoryGrowth.LimitPercent:0} % for every process | largest: {largest} | {Met(verdict.MemoryMet)} |");
+        text.AppendLine($"| usage rows = requests sent, per key, model and status | {verdict.UsageWritten:N0} written for {verdict.UsageSent:N0} sent; " +
+                        $"{verdict.CellsDiffering} of {verdict.Cells} cells differ; {verdict.Indeterminate} of unknown outcome | {Met(verdict.UsageMet)} |");
         text.AppendLine();
     }
 
@@ -208,8 +207,6 @@ public static class SoakReport
     private static string Cell(string? message) => message is null ? "" : $"`{message.ReplaceLineEndings(" ").Replace("|", "\\|").Replace("`", "'")}`";
 
     private static string Met(bool met) => met ? "met" : "**not met**";
-
-    private static string Percent(long part, long whole) => whole == 0 ? "—" : string.Create(CultureInfo.InvariantCulture, $"{100.0 * part / whole:0.###} %");
 
     private static string Format(double value) => value.ToString(value >= 100 ? "F0" : "F1", CultureInfo.InvariantCulture);
 
