@@ -94,6 +94,9 @@ public sealed class ResourceWatch(IReadOnlyList<ProcessGroup> groups)
         }
     }
 
+    /// <summary>The machine's load averages over the last 1, 5 and 15 minutes, as <c>uptime</c> shows them.</summary>
+    public static string MachineLoad() => string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
+
     // /proc/loadavg: "0.52 0.58 0.59 1/123 4567"; the first figure is the last minute's.
     private static double LoadAverage() =>
         double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);

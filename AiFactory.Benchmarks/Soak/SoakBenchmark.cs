@@ -19,7 +19,9 @@ public sealed record SoakResult(
     IReadOnlyList<MemoryGrowth> Memory,
     ResourceWatch Watch,
     IReadOnlyList<UsageComparison> Usage,
-    IReadOnlyDictionary<string, KeyRole> KeyRoles);
+    IReadOnlyDictionary<string, KeyRole> KeyRoles,
+    string LoadBefore,
+    string LoadAfter);
 
 /// <summary>
 /// The soak: the whole stack (inference replicas, gateway, Redis, PostgreSQL) under an open-loop load at a share of
@@ -37,6 +39,7 @@ public static class SoakBenchmark
 
     public static async Task<SoakResult> RunAsync(SoakSettings settings, string command)
     {
+        var loadBefore = ResourceWatch.MachineLoad();
         var replicas = new List<ServerProcess>();
         try
         {
@@ -47,7 +50,8 @@ public static class SoakBenchmark
 
             await using var stack = await GatewayStack.StartAsync(replicas);
             Console.WriteLine($"stack up: {replicas.Count} inference replica(s), gateway {stack.Http} (gRPC {stack.Grpc})");
-            return await RunAsync(settings, command, stack, replicas);
+            var result = await RunAsync(settings, command, stack, replicas);
+            return result with { LoadBefore = loadBefore, LoadAfter = ResourceWatch.MachineLoad() };
         }
         finally
         {
@@ -136,7 +140,7 @@ public static class SoakBenchmark
             end[group.Name], watch.PeakBytes(group.Name))).ToList();
         return new SoakResult(settings, command, started, ended, capacity, ramp, rate, rateLimited, arrivals,
             TimeSpan.FromTicks(Interlocked.Read(ref maxLagTicks)).TotalMilliseconds, requests.Mix, ledger, memory, watch,
-            UsageReconciliation.Compare(ledger.Metered, written), keys.ToDictionary(key => key.Value.Id, key => key.Key));
+            UsageReconciliation.Compare(ledger.Metered, written), keys.ToDictionary(key => key.Value.Id, key => key.Key), LoadBefore: "", LoadAfter: "");
     }
 
     /// <summary>The keys of one phase, made through the admin API.</summary>

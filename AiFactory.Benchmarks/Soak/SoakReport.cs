@@ -13,13 +13,17 @@ public static class SoakReport
         var text = new StringBuilder();
         var ledger = result.Ledger;
         var loads = result.Watch.LoadAverages.Order().ToList();
+        text.AppendLine("# Reliability: the soak");
+        text.AppendLine();
+        Reading(text, result.Settings);
         text.AppendLine($"## Soak run, {result.Started:yyyy-MM-dd HH:mm} UTC");
         text.AppendLine();
         text.AppendLine($"Command: `{result.Command}`");
         text.AppendLine();
         text.AppendLine($"- **Machine:** {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}; " +
                         $"1-minute load average during the run {Format(loads.FirstOrDefault())} min, {Format(Median(loads))} median, {Format(loads.LastOrDefault())} max " +
-                        "(everything below shares these cores: the load generator, the gateway, inference, Redis, PostgreSQL, and whatever else the machine ran).");
+                        "(everything below shares these cores: the load generator, the gateway, inference, Redis, PostgreSQL, and whatever else the machine ran); " +
+                        $"load average (1, 5, 15 min) before the stack started {result.LoadBefore}, after the run {result.LoadAfter}.");
         text.AppendLine($"- **Stack:** {result.Settings.Replicas} inference replica(s) serving `models/` (text-direction, text-detection, their own `config.json`); " +
                         "the gateway (Production settings) with its own Redis (`scripts/run-redis.sh`, 256 MB, volatile-lru) and PostgreSQL (`scripts/run-postgres.sh`, the gateway's own role), " +
                         "started by the benchmark as the AppHost starts them locally.");
@@ -38,6 +42,47 @@ public static class SoakReport
         Memory(text, result);
         Usage(text, result);
         return text.ToString();
+    }
+
+    // How to run it and read it: written with every report, so that a new run replaces the whole file.
+    private static void Reading(StringBuilder text, SoakSettings settings)
+    {
+        text.AppendLine("""
+            The whole stack (inference replicas, the gateway with its own Redis and PostgreSQL) under an open-loop load
+            at a share of its capacity measured first, with a mix of API keys, both sample models, REST JSON, REST binary
+            and gRPC, repeated bodies that the response cache answers, and 1 % hostile requests. The issue's run is 10
+            minutes at 80 % of capacity after a 1-minute warm-up, with two inference replicas: the command's defaults.
+
+            ```bash
+            dotnet run -c Release --project AiFactory.Benchmarks -- --soak --output docs/reliability.md
+            #   --minutes 10 --load 0.8 --warmup-minutes 1 --replicas 2   (the defaults)
+            ```
+
+            How to read it:
+
+            - **Verdict** first: one line per goal, met or not with the measured figure. An error on a valid request
+              is any answer but the expected one (a 429 of the rate-limited key is expected), a timeout, a transport
+              failure, or an arrival the client could not send. A hostile request must be refused (a 4xx, or the gRPC
+              status of one); a 5xx, a 2xx, a timeout or a transport failure on it is an error too.
+            - **Capacity**: a closed-loop ramp, concurrency 1, 2, 4 … until throughput falls 10 % below the best;
+              capacity is the best step. The soak then sends at a fixed arrival rate (open loop): a server that slows
+              down shows as growing latency and errors, not as a client that quietly sends less.
+            - **Latency per minute** is measured from each arrival's due time, so a client that falls behind its
+              schedule shows too. A p99 that keeps growing from minute to minute means the stack is not keeping up.
+            - **Memory**: each process after the warm-up and at the end, both under load; one process by its RSS,
+              PostgreSQL's group of processes by PSS (RSS would count their shared buffers once per backend).
+            - **Usage**: the rows the gateway wrote (`GET /api/admin/usage`, after its last flush) against what the
+              client sent, per key, model and status; every difference is shown in bold.
+            - The machine is shared: everything (the client included) runs on the cores named below, with whatever
+              else the machine ran; the load averages say how busy it was. Quote medians and ratios, not single figures.
+            """);
+        text.AppendLine();
+        if (settings.Minutes != 10 || settings.Load != 0.8 || settings.WarmupMinutes != 1)
+        {
+            text.AppendLine($"**This run is shorter or lighter than the issue's:** {settings.WarmupMinutes:0.#} + {settings.Minutes:0.#} minutes at {settings.Load:P0} " +
+                            "of capacity. The issue's 10-minute run is the command above with the defaults.");
+            text.AppendLine();
+        }
     }
 
     private static void Verdicts(StringBuilder text, SoakResult result)
