@@ -115,6 +115,40 @@ public sealed class ApiKeyTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_forged_secret_on_a_busy_key_s_id_is_still_charged_to_the_failed_authentication_throttle_once_the_entry_expires()
+    {
+        // The attack: a real key's id (it is public) with a guessed secret, sent when the key's entry has expired, in
+        // the hope of being read again uncharged as the real key is. Only the real secret is exempt.
+        using var admin = fixture.CreateGatewayClient();
+        var (_, key) = await admin.CreateKeyAsync("forged-secret", ["infer"]);
+        var forged = key[..^4] + (key.EndsWith("AAAA") ? "BBBB" : "AAAA");
+        await using var gateway = await GatewayInstance.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Gateway:ApiKeys:CacheDuration"] = "00:00:01",
+            ["Gateway:FailedAuthentications:Burst"] = "2",
+            ["Gateway:FailedAuthentications:PerMinute"] = "1",
+        });
+        using var client = gateway.CreateClient(key);
+        using var attacker = gateway.CreateClient(forged);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Metadata).WaitAsync(Timeout)).StatusCode);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the entry expires
+        var answers = new List<(HttpStatusCode Status, string Error)>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await attacker.GetAsync(Metadata).WaitAsync(Timeout);
+            answers.Add((response.StatusCode, OipRequests.ErrorOf(await response.Content.ReadAsStringAsync()).GetString()!));
+        }
+
+        Assert.Equal((HttpStatusCode.Unauthorized, "the API key is not valid"), answers[0]);
+        Assert.Equal((HttpStatusCode.Unauthorized, "the API key is not valid"), answers[1]);
+        Assert.Equal(HttpStatusCode.TooManyRequests, answers[2].Status);
+        Assert.StartsWith("too many failed authentications from this address; retry after ", answers[2].Error);
+        // The real key, from the same throttled address, still gets through.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Metadata).WaitAsync(Timeout)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_key_revoked_on_one_gateway_replica_is_refused_by_the_other_within_a_second()
     {
         using var admin = fixture.CreateGatewayClient();
