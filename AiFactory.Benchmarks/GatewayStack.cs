@@ -9,30 +9,57 @@ using System.Text.Json.Nodes;
 namespace AiFactory.Benchmarks;
 
 /// <summary>
-/// The gateway as its own process in front of a <see cref="ServerProcess"/>, with a real Redis and a real
-/// PostgreSQL of its own (temporary folders), configured as the AppHost configures it.
+/// The gateway as its own process in front of one or more <see cref="ServerProcess"/> replicas, with a real Redis and a
+/// real PostgreSQL of its own (temporary folders), configured as the AppHost configures them in its local mode: Redis
+/// through <c>scripts/run-redis.sh</c> with a password and the AppHost's memory policy, PostgreSQL through
+/// <c>scripts/run-postgres.sh</c> with the gateway's own role.
 /// </summary>
 public sealed class GatewayStack : IAsyncDisposable
 {
+    // The AppHost's defaults (RedisMemoryPolicy): cached answers are evicted, rate-limit state never.
+    private static readonly string[] RedisMemoryPolicy = ["--maxmemory", "256mb", "--maxmemory-policy", "volatile-lru"];
+
     private readonly List<Process> _processes = [];
     private readonly string _directory;
+
+    // AIFACTORY_BENCH_GATEWAY_LOG names a file that receives the gateway's console output (its log: Warning and above
+    // unless AIFACTORY_BENCH_GATEWAY_ENV says otherwise); discarded without it.
+    private readonly TextWriter _gatewayLog = Environment.GetEnvironmentVariable("AIFACTORY_BENCH_GATEWAY_LOG") is { Length: > 0 } path
+        ? TextWriter.Synchronized(new StreamWriter(path, append: true) { AutoFlush = true })
+        : TextWriter.Null;
+    private Process _gateway = null!;
+    private Process _redis = null!;
+    private Process _postgres = null!;
+    private string _adminKey = "";
 
     private GatewayStack(string directory) => _directory = directory;
 
     public Uri Http { get; private set; } = null!;
 
+    public Uri Grpc { get; private set; } = null!;
+
     /// <summary>CPU time the gateway process has used so far (all its threads).</summary>
     public TimeSpan GatewayCpu()
     {
-        var gateway = _processes.Single(process => process.StartInfo.FileName == "dotnet");
-        gateway.Refresh();
-        return gateway.TotalProcessorTime;
+        _gateway.Refresh();
+        return _gateway.TotalProcessorTime;
     }
 
-    /// <summary>An API key with the infer scope, made through the admin API as a user would.</summary>
+    /// <summary>An API key with the infer scope and limits that never refuse, made through the admin API as a user would.</summary>
     public string InferKey { get; private set; } = "";
 
-    public static async Task<GatewayStack> StartAsync(ServerProcess inference)
+    /// <summary>
+    /// The stack's processes, for their memory: the gateway, and every process of Redis and of PostgreSQL (what their
+    /// scripts started: redis-server; the postmaster with its backends and workers).
+    /// </summary>
+    public IReadOnlyList<ProcessGroup> Processes =>
+    [
+        new("gateway", () => [_gateway.Id]),
+        new("redis-server", () => ProcessGroup.DescendantsOf(_redis.Id)),
+        new("postgres", () => ProcessGroup.DescendantsOf(_postgres.Id)),
+    ];
+
+    public static async Task<GatewayStack> StartAsync(IReadOnlyList<ServerProcess> replicas)
     {
         var directory = Directory.CreateTempSubdirectory("aifactory-bench-gateway-");
         // PostgreSQL runs as its own user when this runs as root; it must be able to enter the folder.
@@ -44,7 +71,7 @@ public sealed class GatewayStack : IAsyncDisposable
         var stack = new GatewayStack(directory.FullName);
         try
         {
-            await stack.StartAsync(inference, directory.FullName);
+            await stack.StartAsync(replicas, directory.FullName);
             return stack;
         }
         catch
@@ -54,59 +81,109 @@ public sealed class GatewayStack : IAsyncDisposable
         }
     }
 
-    private async Task StartAsync(ServerProcess inference, string directory)
-    {
-        var (redisPort, postgresPort, gatewayPort, grpcPort, managementPort) =
-            (LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
-        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var gatewayPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var adminKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+    /// <summary>A client of the admin API, with the bootstrap admin key.</summary>
+    public HttpClient AdminClient() => new() { BaseAddress = Http, DefaultRequestHeaders = { Authorization = new("Bearer", _adminKey) } };
 
-        Start("redis-server", ["--port", redisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], []);
-        Start("bash", [Path.Combine(Paths.Root, "scripts", "run-postgres.sh"), postgresPort.ToString(), Path.Combine(directory, "postgres"), "aifactory"],
-            new() { ["POSTGRES_PASSWORD"] = password, ["GATEWAY_DB_PASSWORD"] = gatewayPassword });
+    /// <summary>
+    /// Makes an API key with the infer scope through the admin API, as an operator would; without limits given, its
+    /// limits never refuse (the rate-limit script still runs on every request). Returns the key's id and plaintext.
+    /// </summary>
+    public async Task<(string Id, string Key)> CreateKeyAsync(string name, string[]? models = null, double requestsPerSecond = 1_000_000,
+        int burst = 1_000_000, int maxConcurrency = 100_000)
+    {
+        using var admin = AdminClient();
+        using var created = await admin.PostAsJsonAsync("/api/admin/keys", new JsonObject
+        {
+            ["name"] = name, ["scopes"] = new JsonArray("infer"),
+            ["models"] = models is null ? null : new JsonArray([.. models.Select(model => JsonValue.Create(model))]),
+            ["requests_per_second"] = requestsPerSecond, ["burst"] = burst, ["max_concurrency"] = maxConcurrency,
+        });
+        created.EnsureSuccessStatusCode();
+        var body = (await created.Content.ReadFromJsonAsync<JsonObject>())!;
+        return (body["details"]!["id"]!.GetValue<string>(), body["key"]!.GetValue<string>());
+    }
+
+    private async Task StartAsync(IReadOnlyList<ServerProcess> replicas, string directory)
+    {
+        var (redisPort, postgresPort) = (LocalPorts.Free(), LocalPorts.Free());
+        var secrets = new Secrets(Secret(), Secret(), Secret(), Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
+        _adminKey = secrets.AdminKey;
+
+        _redis = Start("bash", [Path.Combine(Paths.Root, "scripts", "run-redis.sh"), "--port", redisPort.ToString(), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", .. RedisMemoryPolicy], new() { ["REDIS_PASSWORD"] = secrets.Redis });
+        _postgres = Start("bash", [Path.Combine(Paths.Root, "scripts", "run-postgres.sh"), postgresPort.ToString(), Path.Combine(directory, "postgres"), "aifactory"],
+            new() { ["POSTGRES_PASSWORD"] = secrets.Postgres, ["GATEWAY_DB_PASSWORD"] = secrets.GatewayDatabase });
+        await WaitUntilAsync(() => Connects(postgresPort), "PostgreSQL");
 
         var configuration = typeof(GatewayStack).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
         var gateway = Path.Combine(Paths.Root, "AiFactory.Gateway", "bin", configuration, "net10.0", "AiFactory.Gateway.dll");
-        Http = new Uri($"http://127.0.0.1:{gatewayPort}");
-        await WaitUntilAsync(() => Connects(postgresPort), "PostgreSQL");
+        for (var attempt = 1; ; attempt++)
+        {
+            var ports = new Ports(redisPort, postgresPort, LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
+            Http = new Uri($"http://127.0.0.1:{ports.Http}");
+            Grpc = new Uri($"http://127.0.0.1:{ports.Grpc}");
+            _gateway = Start("dotnet", [gateway], GatewayEnvironment(ports, secrets, replicas), workingDirectory: Path.GetDirectoryName(gateway));
+            using var http = new HttpClient { BaseAddress = Http };
+            try
+            {
+                await WaitUntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, "the gateway");
+                break;
+            }
+            catch (InvalidOperationException) when (_gateway.HasExited && attempt < 3)
+            {
+                // On a busy machine a port found free can be taken before the gateway binds it (its log says so):
+                // another try with other ports.
+                Console.Error.WriteLine($"the gateway exited during its start (code {_gateway.ExitCode}); starting it again on other ports");
+                _processes.Remove(_gateway);
+                _gateway.Dispose();
+            }
+        }
+
+        InferKey = (await CreateKeyAsync("benchmark")).Key;
+    }
+
+    /// <summary>
+    /// Everything the gateway process is given, in one place: as the AppHost gives it (endpoints, connection strings,
+    /// every inference replica's addresses, the bootstrap key), plus <c>AIFACTORY_BENCH_GATEWAY_ENV</c>.
+    /// </summary>
+    private Dictionary<string, string> GatewayEnvironment(Ports ports, Secrets secrets, IReadOnlyList<ServerProcess> replicas)
+    {
         var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             // The gateway's appsettings.json names its Kestrel endpoints; these replace them.
             ["Kestrel__Endpoints__http__Url"] = Http.ToString(),
-            ["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{grpcPort}",
-            ["Kestrel__Endpoints__management__Url"] = $"http://127.0.0.1:{managementPort}",
-            ["ConnectionStrings__cache"] = $"127.0.0.1:{redisPort}",
+            ["Kestrel__Endpoints__grpc__Url"] = Grpc.ToString(),
+            ["Kestrel__Endpoints__management__Url"] = $"http://127.0.0.1:{ports.Management}",
+            ["ConnectionStrings__cache"] = $"127.0.0.1:{ports.Redis},password={secrets.Redis}",
             // The gateway's own role, as everywhere (run-postgres.sh makes it).
-            ["ConnectionStrings__aifactory"] = $"Host=127.0.0.1;Port={postgresPort};Username=aifactory_gateway;Password={gatewayPassword};Database=aifactory",
-            ["services__inference__http__0"] = inference.Http.ToString(),
-            ["services__inference__grpc__0"] = inference.Grpc.ToString(),
-            ["Gateway__ApiKeys__BootstrapAdminKey"] = adminKey,
+            ["ConnectionStrings__aifactory"] = $"Host=127.0.0.1;Port={ports.Postgres};Username=aifactory_gateway;Password={secrets.GatewayDatabase};Database=aifactory",
+            ["Gateway__ApiKeys__BootstrapAdminKey"] = secrets.AdminKey,
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        for (var i = 0; i < replicas.Count; i++)
+        {
+            // The service-discovery keys the AppHost sets (InferenceExtensions.WithInference): one destination per replica.
+            environment[$"services__inference__http__{i}"] = replicas[i].Http.ToString();
+            environment[$"services__inference__grpc__{i}"] = replicas[i].Grpc.ToString();
+        }
+
         foreach (var setting in Environment.GetEnvironmentVariable("AIFACTORY_BENCH_GATEWAY_ENV")?.Split(';', StringSplitOptions.RemoveEmptyEntries) ?? [])
         {
             // Extra gateway settings for experiments, e.g. "DOTNET_gcServer=0" (like AIFACTORY_BENCH_SERVER_ENV).
             environment[setting.Split('=', 2)[0]] = setting.Split('=', 2)[1];
         }
 
-        Start("dotnet", [gateway], environment, workingDirectory: Path.GetDirectoryName(gateway));
-
-        using var http = new HttpClient { BaseAddress = Http };
-        await WaitUntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, "the gateway");
-        http.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);
-        // Generous limits: the rate-limit script still runs on every request, it just never refuses one.
-        using var created = await http.PostAsJsonAsync("/api/admin/keys", new JsonObject
-        {
-            ["name"] = "benchmark", ["scopes"] = new JsonArray("infer"), ["requests_per_second"] = 1_000_000, ["burst"] = 1_000_000,
-            ["max_concurrency"] = 100_000,
-        });
-        created.EnsureSuccessStatusCode();
-        InferKey = (await created.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
+        return environment;
     }
 
-    private void Start(string file, string[] arguments, Dictionary<string, string> environment, string? workingDirectory = null)
+    private sealed record Ports(int Redis, int Postgres, int Http, int Grpc, int Management);
+
+    private sealed record Secrets(string Redis, string Postgres, string GatewayDatabase, string AdminKey);
+
+    private static string Secret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
+    private Process Start(string file, string[] arguments, Dictionary<string, string> environment, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(file, arguments)
         {
@@ -120,18 +197,27 @@ public sealed class GatewayStack : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        var isGateway = file == "dotnet";
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is not null && isGateway)
+            {
+                _gatewayLog.WriteLine(line.Data);
+            }
+        };
         // Only the gateway's errors matter to a reader; PostgreSQL logs its routine start and stop to stderr.
         process.ErrorDataReceived += (_, line) =>
         {
-            if (line.Data is not null && file == "dotnet")
+            if (line.Data is not null && isGateway)
             {
                 Console.Error.WriteLine($"[gateway] {line.Data}");
+                _gatewayLog.WriteLine(line.Data);
             }
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
+        return process;
     }
 
     private async Task WaitUntilAsync(Func<Task<bool>> ready, string what)
@@ -199,6 +285,7 @@ public sealed class GatewayStack : IAsyncDisposable
             process.Dispose();
         }
 
+        // The log is flushed on every line and not disposed: the gateway's last lines may still arrive on another thread.
         await Task.Run(() => Directory.Delete(_directory, recursive: true));
     }
 }

@@ -56,10 +56,14 @@ public static class InProcessBenchmark
         return limits;
     }
 
-    public static float[] Image(int batch)
+    /// <summary><paramref name="batch"/> text-line images for the classifier (<c>[batch,3,48,192]</c>), random but the same for a seed.</summary>
+    public static float[] Image(int batch, int? seed = null) => RandomFloats(batch * 3 * 48 * 192, seed ?? batch);
+
+    /// <summary><paramref name="count"/> numbers in [0, 1), the same for the same <paramref name="seed"/>.</summary>
+    public static float[] RandomFloats(int count, int seed)
     {
-        var random = new Random(batch);
-        var data = new float[batch * 3 * 48 * 192];
+        var random = new Random(seed);
+        var data = new float[count];
         for (var i = 0; i < data.Length; i++)
         {
             data[i] = random.NextSingle();

@@ -53,6 +53,7 @@ public sealed record Measurement(double ItemsPerSecond, double P50Ms, double P95
         return (items, requests, failures, Stopwatch.GetElapsedTime(started), firstError);
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    /// <summary>The <paramref name="p"/> quantile (nearest rank) of <paramref name="sorted"/>; NaN when it is empty.</summary>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 }

@@ -1,4 +1,5 @@
 using AiFactory.Benchmarks;
+using AiFactory.Benchmarks.Soak;
 
 // One run, one machine: the in-process limits first, then the server measured against them.
 //   dotnet run -c Release --project AiFactory.Benchmarks -- [--seconds 3] [--output docs/benchmark-results.md]
@@ -9,6 +10,9 @@ using AiFactory.Benchmarks;
 //       [--protocols JSON,binary,gRPC]              (the served rows' protocols; default: all three)
 //   dotnet run -c Release --project AiFactory.Benchmarks -- --gateway [--seconds 3] [--rounds 3] [--output docs/benchmark-results-gateway.md]
 //       (direct to inference vs through the gateway with Redis and PostgreSQL, and cache hits; see GatewayBenchmark)
+//   dotnet run -c Release --project AiFactory.Benchmarks -- --soak [--minutes 10] [--load 0.8] [--warmup-minutes 1] [--replicas 2] [--output docs/reliability.md]
+//       (the whole stack at a share of its measured capacity, with a mix of keys, models, cache hits and 1 % hostile
+//        requests: errors, memory growth and usage against requests sent; see Soak/SoakBenchmark)
 var seconds = double.Parse(Argument("--seconds") ?? "3");
 var output = Argument("--output");
 var provider = Argument("--provider");
@@ -32,6 +36,13 @@ if (protocols?.FirstOrDefault(p => p is not ("JSON" or "binary" or "gRPC")) is {
 var settings = new BenchmarkSettings(int.Parse(Argument("--intra-op-threads") ?? "0"), int.Parse(Argument("--instances") ?? "1"), provider,
     cudnnConvAlgoSearch, protocols);
 var detection = args.Contains("--detection") ? Paths.Model("text-detection") : null;
+if (args.Contains("--soak"))
+{
+    var soak = await SoakBenchmark.RunAsync(SoakSettings.Parse(Argument), $"dotnet run -c Release --project AiFactory.Benchmarks -- {string.Join(' ', args)}");
+    await WriteAsync(SoakReport.ToMarkdown(soak));
+    return;
+}
+
 if (args.Contains("--gateway"))
 {
     await RunGatewayAsync();
@@ -56,19 +67,17 @@ await using (var server = await ServerProcess.StartAsync(model, settings, detect
     }
 }
 
-var markdown = report.ToMarkdown();
-Console.WriteLine(markdown);
-if (output is not null)
-{
-    await File.WriteAllTextAsync(output, markdown);
-    Console.WriteLine($"written to {output}");
-}
+await WriteAsync(report.ToMarkdown());
 
 async Task RunGatewayAsync()
 {
     await using var server = await ServerProcess.StartAsync(Paths.Model("text-direction"), settings, Paths.Model("text-detection"));
-    await using var gateway = await GatewayStack.StartAsync(server);
-    var markdown = await GatewayBenchmark.RunAsync(server, gateway, TimeSpan.FromSeconds(seconds), int.Parse(Argument("--rounds") ?? "3"));
+    await using var gateway = await GatewayStack.StartAsync([server]);
+    await WriteAsync(await GatewayBenchmark.RunAsync(server, gateway, TimeSpan.FromSeconds(seconds), int.Parse(Argument("--rounds") ?? "3")));
+}
+
+async Task WriteAsync(string markdown)
+{
     Console.WriteLine(markdown);
     if (output is not null)
     {

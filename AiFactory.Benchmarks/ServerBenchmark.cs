@@ -77,18 +77,9 @@ public static class ServerBenchmark
         Console.WriteLine($"server detection {size}x{size}, binary, concurrency 1: first request {firstMs:F1} ms, p50 {measured.P50Ms:F2} ms, {breakdown}, failures {measured.Failures} {measured.FirstError}");
     }
 
-    /// <summary>A binary request for the detector: one random <paramref name="size"/>² image.</summary>
-    internal static byte[] DetectionBody(int size, out int headerLength)
-    {
-        var random = new Random(size);
-        var image = new float[3 * size * size];
-        for (var i = 0; i < image.Length; i++)
-        {
-            image[i] = random.NextSingle();
-        }
-
-        return BinaryBody(image, $"1,3,{size},{size}", out headerLength);
-    }
+    /// <summary>A binary request for the detector: one random <paramref name="size"/>² image, the same for a seed.</summary>
+    internal static byte[] DetectionBody(int size, out int headerLength, int? seed = null) =>
+        BinaryBody(InProcessBenchmark.RandomFloats(3 * size * size, seed ?? size), $"1,3,{size},{size}", out headerLength);
 
     private static ServerBreakdown Breakdown(Counts before, Counts after)
     {
@@ -126,14 +117,21 @@ public static class ServerBenchmark
 
     private static async Task<int> GrpcAsync(GRPCInferenceService.GRPCInferenceServiceClient client, string model, float[] image)
     {
-        var request = new ModelInferRequest { ModelName = model };
-        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 1, 3, 48, 192 } });
-        request.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(MemoryMarshal.AsBytes(image.AsSpan()).ToArray()));
-        var response = await client.ModelInferAsync(request);
+        var response = await client.ModelInferAsync(GrpcRequest(model, image, 1));
         return response.RawOutputContents.Count == 1 ? 1 : throw new InvalidOperationException("no output");
     }
 
-    private static byte[] JsonBody(float[] image)
+    /// <summary>A gRPC inference of <paramref name="batch"/> classifier images (<c>x</c>, FP32 <c>[batch,3,48,192]</c>) as raw contents.</summary>
+    internal static ModelInferRequest GrpcRequest(string model, float[] image, int batch)
+    {
+        var request = new ModelInferRequest { ModelName = model };
+        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { batch, 3, 48, 192 } });
+        request.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(MemoryMarshal.AsBytes(image.AsSpan()).ToArray()));
+        return request;
+    }
+
+    /// <summary>A JSON request for one classifier image (<c>x</c>, FP32 <c>[1,3,48,192]</c>, flat <c>data</c>).</summary>
+    internal static byte[] JsonBody(float[] image)
     {
         var builder = new StringBuilder("{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,3,48,192],\"data\":[");
         for (var i = 0; i < image.Length; i++)

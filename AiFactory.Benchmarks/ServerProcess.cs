@@ -7,9 +7,10 @@ using System.Text.Json;
 namespace AiFactory.Benchmarks;
 
 /// <summary>
-/// The inference server as its own process on Kestrel (real sockets), with a repository holding the classifier
-/// twice: <c>direction</c> without batching and <c>direction-batched</c> with the dynamic batcher, and, when asked
-/// for, the text detector as <c>detection</c> (no batching).
+/// The inference server as its own process on Kestrel (real sockets). <see cref="StartAsync"/> gives it a repository
+/// holding the classifier twice: <c>direction</c> without batching and <c>direction-batched</c> with the dynamic
+/// batcher, and, when asked for, the text detector as <c>detection</c> (no batching);
+/// <see cref="StartSampleModelsAsync"/> serves the repository's own <c>models/</c>.
 /// </summary>
 /// <remarks>
 /// Environment for runs on other machines: <c>AIFACTORY_BENCH_SERVER_ENV</c> adds server settings
@@ -25,12 +26,13 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly TextWriter _log;
-    private readonly string _repository;
+    // Deleted at the end when the benchmark made it; null for a folder it only serves.
+    private readonly string? _repository;
     private readonly CancellationTokenSource _sampling = new();
     private readonly Task _sampler;
     private long _peakRssBytes;
 
-    private ServerProcess(Process process, TextWriter log, string repository, Uri http, Uri grpc)
+    private ServerProcess(Process process, TextWriter log, string? repository, Uri http, Uri grpc)
     {
         _process = process;
         _log = log;
@@ -43,7 +45,10 @@ public sealed class ServerProcess : IAsyncDisposable
     public Uri Http { get; }
     public Uri Grpc { get; }
 
-    public static async Task<ServerProcess> StartAsync(string modelPath, BenchmarkSettings settings, string? detectionModelPath = null)
+    /// <summary>The server's own process (<c>dotnet AiFactory.Inference.dll</c>), for its memory.</summary>
+    public int ProcessId => _process.Id;
+
+    public static Task<ServerProcess> StartAsync(string modelPath, BenchmarkSettings settings, string? detectionModelPath = null)
     {
         var repository = Directory.CreateTempSubdirectory("aifactory-bench-").FullName;
         Place(repository, Direct, modelPath, $$"""{ {{settings.ConfigFields(batched: false)}} }""");
@@ -57,6 +62,17 @@ public sealed class ServerProcess : IAsyncDisposable
             Place(repository, Detection, detectionModelPath, $$"""{ {{settings.ConfigFields(batched: false)}} }""");
         }
 
+        return ServeAsync(repository, ownsRepository: true, new() { ["ModelRepository__PollIntervalSeconds"] = "0" });
+    }
+
+    /// <summary>
+    /// A replica serving the repository's own <c>models/</c> folder (<c>text-direction</c>, <c>text-detection</c>, each
+    /// with its <c>config.json</c>) with the service's default settings, as the AppHost runs each inference replica.
+    /// </summary>
+    public static Task<ServerProcess> StartSampleModelsAsync() => ServeAsync(Path.Combine(Paths.Root, "models"), ownsRepository: false, []);
+
+    private static async Task<ServerProcess> ServeAsync(string repository, bool ownsRepository, Dictionary<string, string> settings)
+    {
         var configuration = typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
         var server = Path.Combine(Paths.Root, "AiFactory.Inference", "bin", configuration, "net10.0", "AiFactory.Inference.dll");
         var (httpPort, grpcPort, managementPort) = (LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
@@ -74,10 +90,14 @@ public sealed class ServerProcess : IAsyncDisposable
                 ["Kestrel__Endpoints__grpc__Protocols"] = "Http2",
                 ["Kestrel__Endpoints__management__Url"] = $"http://127.0.0.1:{managementPort}",
                 ["ModelRepository__Path"] = repository,
-                ["ModelRepository__PollIntervalSeconds"] = "0",
                 ["Logging__LogLevel__Default"] = "Warning",
             },
         };
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
         foreach (var setting in Environment.GetEnvironmentVariable("AIFACTORY_BENCH_SERVER_ENV")?.Split(';', StringSplitOptions.RemoveEmptyEntries) ?? [])
         {
             // Extra server settings for experiments, e.g. "DOTNET_gcServer=0".
@@ -94,7 +114,7 @@ public sealed class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var result = new ServerProcess(process, log, repository, new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{grpcPort}"));
+        var result = new ServerProcess(process, log, ownsRepository ? repository : null, new Uri($"http://127.0.0.1:{httpPort}"), new Uri($"http://127.0.0.1:{grpcPort}"));
         using var http = new HttpClient { BaseAddress = result.Http };
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
@@ -210,6 +230,9 @@ public sealed class ServerProcess : IAsyncDisposable
         await _sampler;
         _process.Dispose();
         _log.Dispose();
-        Directory.Delete(_repository, recursive: true);
+        if (_repository is not null)
+        {
+            Directory.Delete(_repository, recursive: true);
+        }
     }
 }

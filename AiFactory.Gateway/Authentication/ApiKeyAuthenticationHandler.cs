@@ -48,15 +48,18 @@ public sealed class ApiKeyAuthenticationHandler(
         var key = validator.ValidWithoutStore(presented);
         if (key is null)
         {
+            // A key last read as valid whose entry has expired is read again without a charge: every request of a
+            // busy key that arrives during that read would otherwise be charged, and past the burst refused.
             var address = Context.Connection.RemoteIpAddress;
-            if (!throttle.TryCharge(address, out var retryAfter))
+            var charged = !validator.WasValid(presented);
+            if (charged && !throttle.TryCharge(address, out var retryAfter))
             {
                 _throttledFor = retryAfter;
                 return AuthenticateResult.Fail("throttled");
             }
 
             (var check, key) = await validator.CheckAsync(presented, Context.RequestAborted);
-            if (key is not null || check == KeyCheck.StoreUnavailable)
+            if (charged && (key is not null || check == KeyCheck.StoreUnavailable))
             {
                 throttle.Refund(address);
             }

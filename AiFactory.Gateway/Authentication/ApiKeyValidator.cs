@@ -94,6 +94,13 @@ public sealed class ApiKeyValidator
         return _entries.TryGetValue(id, out var entry) && entry.Expires > _time.GetUtcNow() ? Check(plaintext, entry).Key : null;
     }
 
+    /// <summary>
+    /// Whether <paramref name="plaintext"/> is a key this gateway last read as valid, even if that reading has
+    /// expired: its caller holds a real key, so reading it again is no guess at one.
+    /// </summary>
+    public bool WasValid(string plaintext) =>
+        ApiKeyFormat.TryGetId(plaintext, out var id) && _entries.TryGetValue(id, out var entry) && Check(plaintext, entry).Check == KeyCheck.Valid;
+
     /// <summary>Forgets what this gateway remembers of a key, so its next use reads the store again.</summary>
     public void Forget(string id) => _entries.Remove(id);
 

@@ -14,6 +14,7 @@ namespace AiFactory.Gateway.Authentication;
 /// <remarks>
 /// A check that may fail is charged before it starts and refunded when the key turns out valid, so requests in
 /// flight at once cannot overdraw the address (checking first and counting after would let each of them through).
+/// A key the gateway last read as valid is not charged when its expired entry is read again: its caller holds the key.
 /// The address is the connection's remote address (behind a proxy, the proxy's unless forwarded headers are
 /// enabled). IPv6 addresses count by their /64, which one host or site usually holds whole; IPv4-mapped IPv6
 /// addresses as the IPv4 address they are. At most <see cref="FailedAuthenticationOptions.TrackedAddresses"/>

@@ -87,6 +87,68 @@ public sealed class ApiKeyTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_busy_key_whose_cache_entry_expires_is_read_again_without_being_throttled_as_a_failed_authentication()
+    {
+        // Found by the soak (docs/reliability.md): every request of a busy key that arrives while its expired entry is
+        // read again was charged to the failed-authentication throttle, so past the address's burst a valid key got 429.
+        const int concurrent = 50;
+        using var admin = fixture.CreateGatewayClient();
+        var (_, key) = await admin.CreateKeyAsync("busy-key", ["infer"]);
+        await using var gateway = await GatewayInstance.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Gateway:ApiKeys:CacheDuration"] = "00:00:01",
+            ["Gateway:FailedAuthentications:Burst"] = "2",
+            ["Gateway:FailedAuthentications:PerMinute"] = "1",
+        });
+        using var client = gateway.CreateClient(key);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Metadata).WaitAsync(Timeout)).StatusCode);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the entry expires: the next requests read the key store again
+        var responses = await Task.WhenAll(Enumerable.Range(0, concurrent).Select(_ => client.GetAsync(Metadata))).WaitAsync(Timeout);
+
+        var refused = responses.Where(response => response.StatusCode != HttpStatusCode.OK).ToList();
+        if (refused.Count > 0)
+        {
+            Assert.Fail($"{refused.Count} of {concurrent} requests of a valid key were refused, the first with {(int)refused[0].StatusCode} " +
+                        await refused[0].Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_forged_secret_on_a_busy_key_s_id_is_still_charged_to_the_failed_authentication_throttle_once_the_entry_expires()
+    {
+        // The attack: a real key's id (it is public) with a guessed secret, sent when the key's entry has expired, in
+        // the hope of being read again uncharged as the real key is. Only the real secret is exempt.
+        using var admin = fixture.CreateGatewayClient();
+        var (_, key) = await admin.CreateKeyAsync("forged-secret", ["infer"]);
+        var forged = key[..^4] + (key.EndsWith("AAAA") ? "BBBB" : "AAAA");
+        await using var gateway = await GatewayInstance.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Gateway:ApiKeys:CacheDuration"] = "00:00:01",
+            ["Gateway:FailedAuthentications:Burst"] = "2",
+            ["Gateway:FailedAuthentications:PerMinute"] = "1",
+        });
+        using var client = gateway.CreateClient(key);
+        using var attacker = gateway.CreateClient(forged);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Metadata).WaitAsync(Timeout)).StatusCode);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the entry expires
+        var answers = new List<(HttpStatusCode Status, string Error)>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await attacker.GetAsync(Metadata).WaitAsync(Timeout);
+            answers.Add((response.StatusCode, OipRequests.ErrorOf(await response.Content.ReadAsStringAsync()).GetString()!));
+        }
+
+        Assert.Equal((HttpStatusCode.Unauthorized, "the API key is not valid"), answers[0]);
+        Assert.Equal((HttpStatusCode.Unauthorized, "the API key is not valid"), answers[1]);
+        Assert.Equal(HttpStatusCode.TooManyRequests, answers[2].Status);
+        Assert.StartsWith("too many failed authentications from this address; retry after ", answers[2].Error);
+        // The real key, from the same throttled address, still gets through.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Metadata).WaitAsync(Timeout)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_key_revoked_on_one_gateway_replica_is_refused_by_the_other_within_a_second()
     {
         using var admin = fixture.CreateGatewayClient();
