@@ -1,4 +1,5 @@
 using AiFactory.Benchmarks;
+using AiFactory.Evaluation.Ocr;
 
 // One run, one machine: the in-process limits first, then the server measured against them.
 //   dotnet run -c Release --project AiFactory.Benchmarks -- [--seconds 3] [--output docs/benchmark-results.md]
@@ -9,6 +10,9 @@ using AiFactory.Benchmarks;
 //       [--protocols JSON,binary,gRPC]              (the served rows' protocols; default: all three)
 //   dotnet run -c Release --project AiFactory.Benchmarks -- --gateway [--seconds 3] [--rounds 3] [--output docs/benchmark-results-gateway.md]
 //       (direct to inference vs through the gateway with Redis and PostgreSQL, and cache hits; see GatewayBenchmark)
+//   dotnet run -c Release --project AiFactory.Benchmarks -- --evaluate [--seed 12] [--lines 300] [--pages 20]
+//       [--save-samples <folder>] [--output <file>]
+//       (task accuracy of the OCR sample models on the generated evaluation set; see EvaluationBenchmark)
 var seconds = double.Parse(Argument("--seconds") ?? "3");
 var output = Argument("--output");
 var provider = Argument("--provider");
@@ -32,6 +36,25 @@ if (protocols?.FirstOrDefault(p => p is not ("JSON" or "binary" or "gRPC")) is {
 var settings = new BenchmarkSettings(int.Parse(Argument("--intra-op-threads") ?? "0"), int.Parse(Argument("--instances") ?? "1"), provider,
     cudnnConvAlgoSearch, protocols);
 var detection = args.Contains("--detection") ? Paths.Model("text-detection") : null;
+if (args.Contains("--evaluate"))
+{
+    var defaults = new OcrSetOptions();
+    var evaluation = EvaluationBenchmark.Run(new OcrSetOptions
+    {
+        Seed = int.Parse(Argument("--seed") ?? defaults.Seed.ToString()),
+        Lines = int.Parse(Argument("--lines") ?? defaults.Lines.ToString()),
+        Pages = int.Parse(Argument("--pages") ?? defaults.Pages.ToString()),
+    }, settings, Argument("--save-samples"));
+    Console.WriteLine(evaluation);
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, evaluation);
+        Console.WriteLine($"written to {output}");
+    }
+
+    return;
+}
+
 if (args.Contains("--gateway"))
 {
     await RunGatewayAsync();

@@ -87,7 +87,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
         using var index = await gateway.PostAsync("/v2/repository/index", content: null).WaitAsync(RequestTimeout);
         Assert.Equal(HttpStatusCode.OK, index.StatusCode);
         var models = JsonNode.Parse(await index.Content.ReadAsStringAsync())!.AsArray();
-        foreach (var name in new[] { SampleModels.TextDetection, SampleModels.TextDirection })
+        foreach (var name in new[] { SampleModels.TextDetection, SampleModels.TextDirection, SampleModels.TextRecognition })
         {
             var entry = Assert.Single(models, model => model!["name"]!.GetValue<string>() == name);
             Assert.Equal("READY", entry!["state"]!.GetValue<string>());
@@ -97,6 +97,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
         var page = await dashboard.GetStringAsync("/").WaitAsync(RequestTimeout);
         Assert.Contains($"<td>{SampleModels.TextDirection}</td>", page);
         Assert.Contains($"<td>{SampleModels.TextDetection}</td>", page);
+        Assert.Contains($"<td>{SampleModels.TextRecognition}</td>", page);
         Assert.DoesNotContain("did not answer", page);
     }
 

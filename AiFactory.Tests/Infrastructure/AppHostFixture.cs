@@ -79,7 +79,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     private static ModelFolder CreateModelRepository()
     {
         var models = new ModelFolder();
-        foreach (var sample in new[] { SampleModels.TextDirection, SampleModels.TextDetection })
+        foreach (var sample in new[] { SampleModels.TextDirection, SampleModels.TextDetection, SampleModels.TextRecognition })
         {
             models.WriteConfig(sample, File.ReadAllText(Path.Combine(RepositoryPaths.Models, sample, "config.json")));
             models.AddVersion(sample, 1, sample);

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using AiFactory.Evaluation.Ocr;
+using AiFactory.Evaluation.Running;
+using AiFactory.Inference.Repository;
+using AiFactory.Inference.Runtime;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AiFactory.Benchmarks;
+
+/// <summary>
+/// Task accuracy of the OCR sample models on the generated evaluation set (<c>--evaluate</c>): the baselines an
+/// optimized version is compared with. Runs each model in this process, with the session options the server uses.
+/// </summary>
+public static class EvaluationBenchmark
+{
+    public static string Run(OcrSetOptions options, BenchmarkSettings settings, string? samplesFolder)
+    {
+        var dictionary = RecognitionDictionary.Load(Path.Combine(Paths.Root, "models", OcrModels.Recognition, OcrModels.DictionaryFileName));
+        var clock = Stopwatch.StartNew();
+        var set = OcrEvaluationSet.Generate(options, dictionary);
+        Console.WriteLine($"evaluation set: seed {set.Seed}, {set.Lines.Count} lines, {set.Pages.Count} pages " +
+                          $"({set.Pages.Sum(page => page.Lines.Count)} lines on them), generated in {clock.Elapsed.TotalSeconds:F1} s");
+        if (samplesFolder is not null)
+        {
+            SaveSamples(set, samplesFolder);
+        }
+
+        var factory = new SessionFactory(NullLogger<SessionFactory>.Instance);
+        var config = new ModelConfig { IntraOpThreads = settings.IntraOpThreads };
+        if (settings.Provider is not null)
+        {
+            config.ExecutionProvider = settings.Provider;
+        }
+
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Evaluation set: seed {set.Seed}, {set.Lines.Count} lines ({Count(set, "WenQuanYi Micro Hei")} Chinese, " +
+                                                      $"{set.Lines.Count - Count(set, "WenQuanYi Micro Hei")} Latin), {set.Pages.Count} pages of {PageSizes(set)} " +
+                                                      $"with {set.Pages.Sum(page => page.Lines.Count)} lines; FP32 models, {settings}.");
+        text.AppendLine();
+        text.AppendLine("| model | metric | value | samples |");
+        text.AppendLine("|---|---|---|---|");
+
+        var (direction, directionProvider) = factory.Create(Paths.Model(OcrModels.Direction), config);
+        using (direction)
+        {
+            var report = DirectionEvaluation.Evaluate(OnnxModelRun.For(direction), set);
+            Row(text, $"{OcrModels.Direction} ({directionProvider})", "accuracy, upright lines", report.Upright.Accuracy, report.Upright.Samples);
+            Row(text, "", "accuracy, rotated 180°", report.Rotated.Accuracy, report.Rotated.Samples);
+            Row(text, "", "accuracy, both", report.Overall.Accuracy, report.Overall.Samples);
+        }
+
+        var (recognition, recognitionProvider) = factory.Create(Paths.Model(OcrModels.Recognition), config);
+        using (recognition)
+        {
+            var report = RecognitionEvaluation.Evaluate(OnnxModelRun.For(recognition), set, dictionary);
+            Row(text, $"{OcrModels.Recognition} ({recognitionProvider})", "character accuracy (1 − CER)", report.Overall.Accuracy, report.Overall.Lines);
+            foreach (var (script, accuracy) in report.ByScript.OrderBy(pair => pair.Key))
+            {
+                Row(text, "", $"character accuracy, {script}", accuracy.Accuracy, accuracy.Lines);
+            }
+
+            Row(text, "", "CER", report.Overall.CharacterErrorRate, report.Overall.Lines);
+            Row(text, "", "exact lines", report.Overall.LineAccuracy, report.Overall.Lines);
+            foreach (var (reference, prediction) in report.Mistakes)
+            {
+                Console.WriteLine($"recognizer mistake: '{reference}' read as '{prediction}'");
+            }
+        }
+
+        var (detection, detectionProvider) = factory.Create(Paths.Model(OcrModels.Detection), config);
+        using (detection)
+        {
+            var score = DetectionEvaluation.Evaluate(OnnxModelRun.For(detection), set);
+            Row(text, $"{OcrModels.Detection} ({detectionProvider})", "box precision at IoU 0.5", score.Precision, score.Predictions);
+            Row(text, "", "box recall at IoU 0.5", score.Recall, score.Truths);
+            Row(text, "", "box F1 at IoU 0.5", score.F1, score.Truths);
+        }
+
+        Console.WriteLine($"evaluated in {clock.Elapsed.TotalSeconds:F1} s");
+        return text.ToString();
+    }
+
+    private static int Count(OcrEvaluationSet set, string font) => set.Lines.Count(line => line.Font.Name == font);
+
+    private static string PageSizes(OcrEvaluationSet set) => $"{OcrEvaluationSet.PageSize}×{OcrEvaluationSet.PageSize}";
+
+    private static void Row(StringBuilder text, string model, string metric, double value, int samples) =>
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {model} | {metric} | {value:0.0000} | {samples} |");
+
+    /// <summary>PNGs of the first lines and pages, with their labels, to look at what the models are given.</summary>
+    private static void SaveSamples(OcrEvaluationSet set, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var labels = new StringBuilder();
+        foreach (var (line, index) in set.Lines.Take(20).Select((line, index) => (line, index)))
+        {
+            File.WriteAllBytes(Path.Combine(folder, $"line-{index:000}.png"), line.Image.ToPng());
+            labels.AppendLine(CultureInfo.InvariantCulture, $"line-{index:000}.png\t{line.Font.Name}\t{line.Text}");
+        }
+
+        foreach (var (page, index) in set.Pages.Take(3).Select((page, index) => (page, index)))
+        {
+            File.WriteAllBytes(Path.Combine(folder, $"page-{index:000}.png"), page.Image.ToPng());
+            foreach (var line in page.Lines)
+            {
+                labels.AppendLine(CultureInfo.InvariantCulture, $"page-{index:000}.png\t{line.Font.Name}\t{line.Box}\t{line.Text}");
+            }
+        }
+
+        File.WriteAllText(Path.Combine(folder, "labels.tsv"), labels.ToString());
+        Console.WriteLine($"samples written to {folder}");
+    }
+}
