@@ -12,8 +12,8 @@ public readonly record struct Box(float Left, float Top, float Right, float Bott
     /// <summary>Intersection over union: 1 for the same box, 0 for boxes that do not overlap.</summary>
     public double IntersectionOverUnion(Box other)
     {
-        var intersection = new Box(Math.Max(Left, other.Left), Math.Max(Top, other.Top), Math.Min(Right, other.Right), Math.Min(Bottom, other.Bottom)).Area;
-        var union = Area + other.Area - intersection;
+        double intersection = new Box(Math.Max(Left, other.Left), Math.Max(Top, other.Top), Math.Min(Right, other.Right), Math.Min(Bottom, other.Bottom)).Area;
+        var union = (double)Area + other.Area - intersection;
         return union > 0 ? intersection / union : 0;
     }
 
