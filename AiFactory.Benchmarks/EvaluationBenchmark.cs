@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using AiFactory.Evaluation.Ocr;
 using AiFactory.Evaluation.Running;
+using AiFactory.Evaluation.Text;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,9 +36,12 @@ public static class EvaluationBenchmark
         }
 
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Evaluation set: seed {set.Seed}, {set.Lines.Count} lines ({Count(set, "WenQuanYi Micro Hei")} Chinese, " +
-                                                      $"{set.Lines.Count - Count(set, "WenQuanYi Micro Hei")} Latin), {set.Pages.Count} pages of {PageSizes(set)} " +
-                                                      $"with {set.Pages.Sum(page => page.Lines.Count)} lines; FP32 models, {settings}.");
+        var chinese = set.Lines.Count(line => line.Font.Script == OcrScript.Chinese);
+        var threads = settings.IntraOpThreads == 0 ? "default" : settings.IntraOpThreads.ToString(CultureInfo.InvariantCulture);
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Evaluation set: seed {set.Seed}, {set.Lines.Count} lines ({chinese} Chinese, {set.Lines.Count - chinese} Latin), {set.Pages.Count} pages of " +
+            $"{OcrEvaluationSet.PageSize}×{OcrEvaluationSet.PageSize} with {set.Pages.Sum(page => page.Lines.Count)} lines; FP32 models in ONNX Runtime, " +
+            $"intra_op_threads {threads}, execution_provider {settings.Provider ?? "auto"}. Samples: lines; for boxes, predicted boxes (precision) or true boxes (recall, F1).");
         text.AppendLine();
         text.AppendLine("| model | metric | value | samples |");
         text.AppendLine("|---|---|---|---|");
@@ -81,10 +85,6 @@ public static class EvaluationBenchmark
         Console.WriteLine($"evaluated in {clock.Elapsed.TotalSeconds:F1} s");
         return text.ToString();
     }
-
-    private static int Count(OcrEvaluationSet set, string font) => set.Lines.Count(line => line.Font.Name == font);
-
-    private static string PageSizes(OcrEvaluationSet set) => $"{OcrEvaluationSet.PageSize}×{OcrEvaluationSet.PageSize}";
 
     private static void Row(StringBuilder text, string model, string metric, double value, int samples) =>
         text.AppendLine(CultureInfo.InvariantCulture, $"| {model} | {metric} | {value:0.0000} | {samples} |");

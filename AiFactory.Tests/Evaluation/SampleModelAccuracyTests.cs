@@ -57,8 +57,11 @@ public sealed class SampleModelAccuracyTests
     {
         using var session = Open(SampleModels.TextRecognition);
 
-        var output = session.OutputMetadata.Values.Single();
-        Assert.Equal(OcrEvaluationSetTests.Dictionary.ClassCount, output.Dimensions[^1]);
         Assert.Equal([-1, 3, 48, -1], session.InputMetadata["x"].Dimensions);
+        Assert.Equal(OcrEvaluationSetTests.Dictionary.ClassCount, session.OutputMetadata.Values.Single().Dimensions[^1]);
+
+        // At the served width, 320 (models/text-recognition/config.json): 40 time steps, one per 8 pixels.
+        var output = OnnxModelRun.For(session)(new FloatTensor(new float[3 * 48 * 320], [1, 3, 48, 320]));
+        Assert.Equal([1, 40, OcrEvaluationSetTests.Dictionary.ClassCount], output.Shape);
     }
 }
