@@ -1,5 +1,6 @@
 using System.Text;
 using AiFactory.Evaluation.Labelled;
+using AiFactory.Tests.Storage;
 
 namespace AiFactory.Tests.Evaluation;
 
@@ -23,7 +24,7 @@ public sealed class LabelledSetAttackTests
     public void An_endless_upload_is_cut_off_at_the_byte_limit_and_allocates_within_4_times_it()
     {
         var limits = new LabelledSetLimits { MaxBytes = 1024 * 1024 };
-        using var endless = new EndlessStream((byte)' ');
+        using var endless = new GeneratedStream(GeneratedStream.Endless);
         var allocated = GC.GetAllocatedBytesForCurrentThread();
 
         var error = Assert.Throws<LabelledSetTooLargeException>(() => LabelledSetReader.ReadAsync(endless, limits, CancellationToken.None).GetAwaiter().GetResult());
@@ -136,35 +137,5 @@ public sealed class LabelledSetAttackTests
     public void A_set_without_what_it_needs_is_refused(string json, string message)
     {
         Assert.Equal(message, Refusal(json));
-    }
-
-    /// <summary>A body that never ends, as a client that keeps sending would be; counts what was read from it.</summary>
-    private sealed class EndlessStream(byte fill) : Stream
-    {
-        public long BytesRead { get; private set; }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            buffer.AsSpan(offset, count).Fill(fill);
-            BytesRead += count;
-            return count;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            buffer.Span.Fill(fill);
-            BytesRead += buffer.Length;
-            return ValueTask.FromResult(buffer.Length);
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
