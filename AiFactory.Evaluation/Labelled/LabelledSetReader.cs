@@ -31,7 +31,8 @@ public static class LabelledSetReader
                     buffer = larger;
                 }
 
-                var read = await stream.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, limits.MaxBytes + 1) - length), cancellationToken);
+                // One byte past the limit at most: enough to know the set is too large, never more.
+                var read = await stream.ReadAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length, limits.MaxBytes + 1L) - length), cancellationToken);
                 if (read == 0)
                 {
                     return Parse(buffer.AsSpan(0, length), limits);
@@ -261,9 +262,10 @@ public static class LabelledSetReader
                 throw new LabelledSetException($"{path}: more than {maxRank} dimensions");
             }
 
-            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var dimension) || dimension < 0)
+            // ONNX Runtime's tensors take int dimensions.
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var dimension) || dimension is < 0 or > int.MaxValue)
             {
-                throw new LabelledSetException($"{path}[{shape.Count}]: a dimension is a whole number of at least 0");
+                throw new LabelledSetException($"{path}[{shape.Count}]: a dimension is a whole number from 0 to {int.MaxValue}");
             }
 
             shape.Add(dimension);

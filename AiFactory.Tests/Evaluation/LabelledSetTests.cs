@@ -97,14 +97,17 @@ public sealed class LabelledSetTests
         Assert.Equal("$.output: the model has no output 'logits' (it has 'out_fp32')", error.Message);
     }
 
-    [Fact]
-    public void A_sample_the_model_refuses_is_named()
+    [Theory]
+    [InlineData("a rank the model does not take", "in_fp32", "FP32", "[4]")]
+    [InlineData("an input the model does not have", "pixels", "FP32", "[1, 4]")]
+    [InlineData("another datatype", "in_fp32", "INT64", "[1, 4]")]
+    public void A_sample_the_model_refuses_is_named(string what, string input, string datatype, string shape)
     {
         using var session = new InferenceSession(OnnxModelWriter.Identity("FP32"));
-        var set = Parse(Set("exact_match", "out_fp32", (Tensor("in_fp32", "FP32", "[4]", "[1, 2, 3, 4]"), Tensor(null, "FP32", "[4]", "[1, 2, 3, 4]"))));
+        var set = Parse(Set("exact_match", "out_fp32", (Tensor(input, datatype, shape, "[1, 2, 3, 4]"), Tensor(null, "FP32", "[1, 4]", "[1, 2, 3, 4]"))));
 
         var error = Assert.Throws<LabelledSetException>(() => LabelledSetEvaluator.Evaluate(session, set));
-        Assert.StartsWith("$.samples[0]: the model refused the sample's inputs:", error.Message);
+        Assert.True(error.Message.StartsWith("$.samples[0]: the model refused the sample's inputs:", StringComparison.Ordinal), $"{what}: {error.Message}");
     }
 
     [Fact]
