@@ -7,7 +7,12 @@ using Grpc.Net.Client;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AiFactory.Evaluation.Metrics;
+using AiFactory.Evaluation.Ocr;
+using AiFactory.Evaluation.Running;
+using AiFactory.Tests.Evaluation;
 using AiFactory.Tests.Infrastructure;
+using Microsoft.ML.OnnxRuntime;
 
 namespace AiFactory.Tests.AppHost;
 
@@ -59,6 +64,37 @@ public sealed class EndToEndTests(AppHostFixture fixture)
         {
             Assert.True(Math.Abs(expected[i] - served[i]) <= 1e-5, $"element {i}: served {served[i]}, in-process {expected[i]}");
         }
+    }
+
+    [Fact]
+    public async Task Recognizer_through_the_gateway_reads_rendered_lines_as_in_process_onnx_runtime_does()
+    {
+        var dictionary = OcrEvaluationSetTests.Dictionary;
+        var set = OcrEvaluationSet.Generate(new OcrSetOptions { Lines = 8, Pages = 0 }, dictionary);
+        var input = LineTensor.Create([.. set.Lines.Select(line => line.Image)], LineTensor.RecognitionWidth);
+        using var gateway = fixture.CreateGatewayClient();
+
+        using var response = await gateway.PostAsync($"/v2/models/{SampleModels.TextRecognition}/infer",
+            OipRequests.BinaryFp32("x", [.. input.Shape.Select(d => (long)d)], input.Data)).WaitAsync(RequestTimeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (json, binary) = await OipRequests.ReadAsync(response).WaitAsync(RequestTimeout);
+        var output = Assert.Single(json["outputs"]!.AsArray())!;
+        // 40 time steps at the served width of 320, one score per class of the dictionary.
+        Assert.Equal([8L, 40L, dictionary.ClassCount], output["shape"]!.AsArray().Select(d => d!.GetValue<long>()));
+        var served = CtcGreedyDecoder.Decode(
+            new FloatTensor(OipRequests.Floats(json, binary, output["name"]!.GetValue<string>()), [8, 40, dictionary.ClassCount]), dictionary);
+
+        using var session = new InferenceSession(RepositoryPaths.Model(SampleModels.TextRecognition));
+        Assert.Equal(CtcGreedyDecoder.Decode(OnnxModelRun.For(session)(input), dictionary), served);
+        var accuracy = new CharacterAccuracy();
+        foreach (var (line, text) in set.Lines.Zip(served))
+        {
+            accuracy.Add(RecognitionEvaluation.WithoutSpaces(line.Text), RecognitionEvaluation.WithoutSpaces(text));
+        }
+
+        Assert.True(accuracy.Accuracy >= 0.95, $"character accuracy {accuracy.Accuracy:F3} (floor 0.95): "
+            + string.Join("; ", set.Lines.Zip(served).Select(pair => $"'{pair.First.Text}' read as '{pair.Second}'")));
     }
 
     [Fact]
