@@ -46,40 +46,22 @@ public static class EvaluationBenchmark
         text.AppendLine("| model | metric | value | samples |");
         text.AppendLine("|---|---|---|---|");
 
-        var (direction, directionProvider) = factory.Create(Paths.Model(OcrModels.Direction), config);
-        using (direction)
+        foreach (var model in new[] { OcrModels.Direction, OcrModels.Recognition, OcrModels.Detection })
         {
-            var report = DirectionEvaluation.Evaluate(OnnxModelRun.For(direction), set);
-            Row(text, $"{OcrModels.Direction} ({directionProvider})", "accuracy, upright lines", report.Upright.Accuracy, report.Upright.Samples);
-            Row(text, "", "accuracy, rotated 180°", report.Rotated.Accuracy, report.Rotated.Samples);
-            Row(text, "", "accuracy, both", report.Overall.Accuracy, report.Overall.Samples);
-        }
-
-        var (recognition, recognitionProvider) = factory.Create(Paths.Model(OcrModels.Recognition), config);
-        using (recognition)
-        {
-            var report = RecognitionEvaluation.Evaluate(OnnxModelRun.For(recognition), set, dictionary);
-            Row(text, $"{OcrModels.Recognition} ({recognitionProvider})", "character accuracy (1 − CER)", report.Overall.Accuracy, report.Overall.Lines);
-            foreach (var (script, accuracy) in report.ByScript.OrderBy(pair => pair.Key))
+            var (session, provider) = factory.Create(Paths.Model(model), config);
+            using (session)
             {
-                Row(text, "", $"character accuracy, {script}", accuracy.Accuracy, accuracy.Lines);
-            }
+                var report = OcrTaskEvaluation.Measure(OcrModels.TaskOf(model)!.Value, OnnxModelRun.For(session), set, dictionary);
+                foreach (var (metric, index) in report.Metrics.Select((metric, index) => (metric, index)))
+                {
+                    Row(text, index == 0 ? $"{model} ({provider})" : "", metric.Name, metric.Value, metric.Samples);
+                }
 
-            Row(text, "", "CER", report.Overall.CharacterErrorRate, report.Overall.Lines);
-            Row(text, "", "exact lines", report.Overall.LineAccuracy, report.Overall.Lines);
-            foreach (var (reference, prediction) in report.Mistakes)
-            {
-                Console.WriteLine($"recognizer mistake: '{reference}' read as '{prediction}'");
+                foreach (var (reference, prediction) in report.Mistakes)
+                {
+                    Console.WriteLine($"{model} mistake: '{reference}' read as '{prediction}'");
+                }
             }
-        }
-
-        var (detection, detectionProvider) = factory.Create(Paths.Model(OcrModels.Detection), config);
-        using (detection)
-        {
-            var score = DetectionEvaluation.Evaluate(OnnxModelRun.For(detection), set);
-            Row(text, $"{OcrModels.Detection} ({detectionProvider})", "box precision at IoU 0.5", score.Precision, score.Predictions);
-            Row(text, "", "box recall at IoU 0.5", score.Recall, score.Truths);
-            Row(text, "", "box F1 at IoU 0.5", score.F1, score.Truths);
         }
 
         Console.WriteLine($"evaluated in {clock.Elapsed.TotalSeconds:F1} s");

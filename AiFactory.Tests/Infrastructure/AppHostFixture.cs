@@ -85,6 +85,11 @@ public sealed class AppHostFixture : IAsyncLifetime
             models.AddVersion(sample, 1, sample);
         }
 
+        // Laid out as scripts/fetch-models.sh does: the recognizer's dictionary beside its config.json, a file the
+        // repository loader must pass over.
+        const string dictionary = "ppocr_keys_v1.txt";
+        File.Copy(Path.Combine(RepositoryPaths.Models, SampleModels.TextRecognition, dictionary),
+            Path.Combine(models.Path, SampleModels.TextRecognition, dictionary));
         return models;
     }
 
