@@ -1,5 +1,6 @@
 using AiFactory.Benchmarks;
 using AiFactory.Benchmarks.Soak;
+using AiFactory.Evaluation.Ocr;
 
 // One run, one machine: the in-process limits first, then the server measured against them.
 //   dotnet run -c Release --project AiFactory.Benchmarks -- [--seconds 3] [--output docs/benchmark-results.md]
@@ -13,6 +14,9 @@ using AiFactory.Benchmarks.Soak;
 //   dotnet run -c Release --project AiFactory.Benchmarks -- --soak [--minutes 10] [--load 0.8] [--warmup-minutes 1] [--replicas 2] [--output docs/reliability.md]
 //       (the whole stack at a share of its measured capacity, with a mix of keys, models, cache hits and 1 % hostile
 //        requests: errors, memory growth and usage against requests sent; see Soak/SoakBenchmark)
+//   dotnet run -c Release --project AiFactory.Benchmarks -- --evaluate [--seed 12] [--lines 300] [--pages 20]
+//       [--save-samples <folder>] [--output <file>]
+//       (task accuracy of the OCR sample models on the generated evaluation set; see EvaluationBenchmark)
 var seconds = double.Parse(Argument("--seconds") ?? "3");
 var output = Argument("--output");
 var provider = Argument("--provider");
@@ -40,6 +44,25 @@ if (args.Contains("--soak"))
 {
     var soak = await SoakBenchmark.RunAsync(SoakSettings.Parse(Argument), $"dotnet run -c Release --project AiFactory.Benchmarks -- {string.Join(' ', args)}");
     await WriteAsync(SoakReport.ToMarkdown(soak));
+    return;
+}
+
+if (args.Contains("--evaluate"))
+{
+    var defaults = new OcrSetOptions();
+    var evaluation = EvaluationBenchmark.Run(new OcrSetOptions
+    {
+        Seed = int.Parse(Argument("--seed") ?? defaults.Seed.ToString()),
+        Lines = int.Parse(Argument("--lines") ?? defaults.Lines.ToString()),
+        Pages = int.Parse(Argument("--pages") ?? defaults.Pages.ToString()),
+    }, settings, Argument("--save-samples"));
+    Console.WriteLine(evaluation);
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, evaluation);
+        Console.WriteLine($"written to {output}");
+    }
+
     return;
 }
 

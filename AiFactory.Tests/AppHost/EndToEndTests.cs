@@ -7,7 +7,12 @@ using Grpc.Net.Client;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AiFactory.Evaluation.Metrics;
+using AiFactory.Evaluation.Ocr;
+using AiFactory.Evaluation.Running;
+using AiFactory.Tests.Evaluation;
 using AiFactory.Tests.Infrastructure;
+using Microsoft.ML.OnnxRuntime;
 
 namespace AiFactory.Tests.AppHost;
 
@@ -62,6 +67,37 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Recognizer_through_the_gateway_reads_rendered_lines_as_in_process_onnx_runtime_does()
+    {
+        var dictionary = OcrEvaluationSetTests.Dictionary;
+        var set = OcrEvaluationSet.Generate(new OcrSetOptions { Lines = 8, Pages = 0 }, dictionary);
+        var input = LineTensor.Create([.. set.Lines.Select(line => line.Image)], LineTensor.RecognitionWidth);
+        using var gateway = fixture.CreateGatewayClient();
+
+        using var response = await gateway.PostAsync($"/v2/models/{SampleModels.TextRecognition}/infer",
+            OipRequests.BinaryFp32("x", [.. input.Shape.Select(d => (long)d)], input.Data)).WaitAsync(RequestTimeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (json, binary) = await OipRequests.ReadAsync(response).WaitAsync(RequestTimeout);
+        var output = Assert.Single(json["outputs"]!.AsArray())!;
+        // 40 time steps at the served width of 320, one score per class of the dictionary.
+        Assert.Equal([8L, 40L, dictionary.ClassCount], output["shape"]!.AsArray().Select(d => d!.GetValue<long>()));
+        var served = CtcGreedyDecoder.Decode(
+            new FloatTensor(OipRequests.Floats(json, binary, output["name"]!.GetValue<string>()), [8, 40, dictionary.ClassCount]), dictionary);
+
+        using var session = new InferenceSession(RepositoryPaths.Model(SampleModels.TextRecognition));
+        Assert.Equal(CtcGreedyDecoder.Decode(OnnxModelRun.For(session)(input), dictionary), served);
+        var accuracy = new CharacterAccuracy();
+        foreach (var (line, text) in set.Lines.Zip(served))
+        {
+            accuracy.Add(RecognitionEvaluation.WithoutSpaces(line.Text), RecognitionEvaluation.WithoutSpaces(text));
+        }
+
+        Assert.True(accuracy.Accuracy >= 0.95, $"character accuracy {accuracy.Accuracy:F3} (floor 0.95): "
+            + string.Join("; ", set.Lines.Zip(served).Select(pair => $"'{pair.First.Text}' read as '{pair.Second}'")));
+    }
+
+    [Fact]
     public async Task Inference_serves_grpc_on_the_endpoint_the_apphost_declares()
     {
         using var channel = GrpcChannel.ForAddress(fixture.App.GetEndpoint(AppHostFixture.InferenceReplicas[0], "grpc"));
@@ -87,7 +123,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
         using var index = await gateway.PostAsync("/v2/repository/index", content: null).WaitAsync(RequestTimeout);
         Assert.Equal(HttpStatusCode.OK, index.StatusCode);
         var models = JsonNode.Parse(await index.Content.ReadAsStringAsync())!.AsArray();
-        foreach (var name in new[] { SampleModels.TextDetection, SampleModels.TextDirection })
+        foreach (var name in new[] { SampleModels.TextDetection, SampleModels.TextDirection, SampleModels.TextRecognition })
         {
             var entry = Assert.Single(models, model => model!["name"]!.GetValue<string>() == name);
             Assert.Equal("READY", entry!["state"]!.GetValue<string>());
@@ -97,6 +133,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
         var page = await dashboard.GetStringAsync("/").WaitAsync(RequestTimeout);
         Assert.Contains($"<td>{SampleModels.TextDirection}</td>", page);
         Assert.Contains($"<td>{SampleModels.TextDetection}</td>", page);
+        Assert.Contains($"<td>{SampleModels.TextRecognition}</td>", page);
         Assert.DoesNotContain("did not answer", page);
     }
 

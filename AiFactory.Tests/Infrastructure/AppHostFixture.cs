@@ -79,12 +79,17 @@ public sealed class AppHostFixture : IAsyncLifetime
     private static ModelFolder CreateModelRepository()
     {
         var models = new ModelFolder();
-        foreach (var sample in new[] { SampleModels.TextDirection, SampleModels.TextDetection })
+        foreach (var sample in new[] { SampleModels.TextDirection, SampleModels.TextDetection, SampleModels.TextRecognition })
         {
             models.WriteConfig(sample, File.ReadAllText(Path.Combine(RepositoryPaths.Models, sample, "config.json")));
             models.AddVersion(sample, 1, sample);
         }
 
+        // Laid out as scripts/fetch-models.sh does: the recognizer's dictionary beside its config.json, a file the
+        // repository loader must pass over.
+        const string dictionary = "ppocr_keys_v1.txt";
+        File.Copy(Path.Combine(RepositoryPaths.Models, SampleModels.TextRecognition, dictionary),
+            Path.Combine(models.Path, SampleModels.TextRecognition, dictionary));
         return models;
     }
 
