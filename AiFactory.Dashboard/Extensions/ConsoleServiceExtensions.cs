@@ -32,6 +32,9 @@ public static class ConsoleServiceExtensions
         services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ConsoleOidcOptions>().BindConfiguration(ConsoleOidcOptions.SectionName);
         services.AddSingleton(TimeProvider.System);
+        // Circuits hold WebSockets open until the host gives up on them; their browsers reconnect to the next process
+        // (the session is in Redis), so a stop need not wait the default 30 s.
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

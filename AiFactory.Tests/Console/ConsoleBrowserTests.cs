@@ -51,10 +51,8 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     [Fact]
     public async Task An_operator_creates_a_key_uses_it_through_the_gateway_revokes_it_and_sees_it_refused()
     {
-        var key = await OperatorKeyAsync("operator-keys");
-        await using var context = await browser.NewContextAsync(Console);
-        var page = await context.NewPageAsync();
-        await ConsoleBrowser.SignInAsync(page, key.Key, "/keys");
+        var (key, context, page) = await SignedInAsync("operator-keys", "/keys");
+        await using var _ = context;
 
         await page.GetByLabel("Name").FillAsync("ocr-team-from-console");
         await page.ClickAsync("[data-testid=key-create]");
@@ -116,10 +114,8 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     [Fact]
     public async Task The_audit_log_page_says_the_gateway_has_no_audit_log_yet()
     {
-        var key = await OperatorKeyAsync("operator-audit");
-        await using var context = await browser.NewContextAsync(Console);
-        var page = await context.NewPageAsync();
-        await ConsoleBrowser.SignInAsync(page, key.Key, "/audit");
+        var (key, context, page) = await SignedInAsync("operator-audit", "/audit");
+        await using var _ = context;
 
         await Expect(page.Locator("[data-testid=audit-unavailable]")).ToContainTextAsync("The gateway answered 404");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Audit log");
@@ -128,10 +124,8 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     [Fact]
     public async Task The_overview_shows_both_replicas_and_live_charts_that_update_without_a_reload()
     {
-        var key = await OperatorKeyAsync("operator-overview");
-        await using var context = await browser.NewContextAsync(Console);
-        var page = await context.NewPageAsync();
-        await ConsoleBrowser.SignInAsync(page, key.Key, "/");
+        var (key, context, page) = await SignedInAsync("operator-overview", "/");
+        await using var _ = context;
 
         var replicas = page.Locator("[data-testid=replicas] tbody tr");
         await Expect(replicas).ToHaveCountAsync(AppHostFixture.InferenceReplicas.Length);
@@ -165,10 +159,8 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     [Fact]
     public async Task A_session_survives_a_console_restart_in_the_same_browser()
     {
-        var key = await OperatorKeyAsync("operator-restart");
-        await using var context = await browser.NewContextAsync(Console);
-        var page = await context.NewPageAsync();
-        await ConsoleBrowser.SignInAsync(page, key.Key, "/keys");
+        var (key, context, page) = await SignedInAsync("operator-restart", "/keys");
+        await using var _ = context;
 
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await fixture.StopResourceAsync("dashboard", cancellation.Token);
@@ -213,10 +205,8 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     [Fact]
     public async Task At_390_px_the_navigation_rail_collapses_to_a_menu_that_opens()
     {
-        var key = await OperatorKeyAsync("operator-narrow");
-        await using var context = await browser.NewContextAsync(Console, 390);
-        var page = await context.NewPageAsync();
-        await ConsoleBrowser.SignInAsync(page, key.Key, "/");
+        var (key, context, page) = await SignedInAsync("operator-narrow", "/", width: 390);
+        await using var _ = context;
 
         var usage = page.GetByRole(AriaRole.Link, new() { Name = "Usage and cost" });
         await Expect(usage).Not.ToBeInViewportAsync();
@@ -229,15 +219,23 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     [Fact]
     public async Task The_theme_toggle_is_remembered_across_visits()
     {
-        var key = await OperatorKeyAsync("operator-theme");
-        await using var context = await browser.NewContextAsync(Console);
-        var page = await context.NewPageAsync();
-        await ConsoleBrowser.SignInAsync(page, key.Key, "/models");
+        var (key, context, page) = await SignedInAsync("operator-theme", "/models");
+        await using var _ = context;
 
         await page.ClickAsync("[data-testid=theme-toggle]");
         await Expect(page.GetByLabel("Use the light theme")).ToBeVisibleAsync();
         await page.ReloadAsync();
         await Expect(page.GetByLabel("Use the light theme")).ToBeVisibleAsync();
+    }
+
+    /// <summary>A fresh browser context signed in as a new operator, on <paramref name="path"/>.</summary>
+    private async Task<((string Id, string Key) Key, IBrowserContext Context, IPage Page)> SignedInAsync(string operatorName, string path, int width = 1280)
+    {
+        var key = await OperatorKeyAsync(operatorName);
+        var context = await browser.NewContextAsync(Console, width);
+        var page = await context.NewPageAsync();
+        await ConsoleBrowser.SignInAsync(page, key.Key, path);
+        return (key, context, page);
     }
 
     /// <summary>An admin key of the operator's own, so the audit log (and the page header) name them.</summary>

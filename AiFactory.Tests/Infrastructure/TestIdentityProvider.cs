@@ -29,8 +29,9 @@ public sealed class TestIdentityProvider : IAsyncDisposable
 
     public static async Task<TestIdentityProvider> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // A content root of its own: the test folder's appsettings.json (inference's, with its Kestrel ports) must not apply.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.CreateTempSubdirectory("aifactory-idp-").FullName });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         var provider = new TestIdentityProvider(builder.Build());
         provider.Map();
         await provider._app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
