@@ -44,7 +44,7 @@ public static class OidcBearerExtensions
                         context.HandleResponse();
                         context.Response.Headers.WWWAuthenticate = "Bearer";
                         await GatewayErrors.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized,
-                            $"the OpenID Connect token is not valid: {context.ErrorDescription ?? context.AuthenticateFailure?.Message ?? "none was accepted"}");
+                            $"the OpenID Connect token is not valid: {new[] { context.AuthenticateFailure?.Message, context.ErrorDescription }.FirstOrDefault(reason => !string.IsNullOrEmpty(reason)) ?? "none was accepted"}");
                     },
                     OnForbidden = context => GatewayErrors.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden,
                         "an OpenID Connect token grants the 'admin' scope only"),

@@ -162,6 +162,8 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
         var (key, context, page) = await SignedInAsync("operator-restart", "/keys");
         await using var _ = context;
 
+        // The browser keeps its cookies; its page leaves the console, as an operator's would while it restarts.
+        await page.GotoAsync("about:blank");
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await fixture.StopResourceAsync("dashboard", cancellation.Token);
         await fixture.StartResourceAsync("dashboard", cancellation.Token);
@@ -208,9 +210,14 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
         var (key, context, page) = await SignedInAsync("operator-narrow", "/", width: 390);
         await using var _ = context;
 
+        // Below the breakpoint the drawer closes itself once the page knows its width; the menu button opens it.
+        var drawer = page.Locator(".mud-drawer");
+        await Expect(drawer).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--closed"));
         var usage = page.GetByRole(AriaRole.Link, new() { Name = "Usage and cost" });
         await Expect(usage).Not.ToBeInViewportAsync();
         await page.ClickAsync("[data-testid=nav-toggle]");
+        await Expect(drawer).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--open"));
+        await Expect(usage).ToBeInViewportAsync();
         await usage.ClickAsync();
         await page.WaitForURLAsync(url => url.EndsWith("/usage"));
         await Expect(page.Locator("h1")).ToHaveTextAsync("Usage and cost");

@@ -23,6 +23,8 @@ public sealed class ConsoleBrowser : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: scripts/install-prerequisites.sh installs Debian's chromium");
+        // Conditions, not sleeps: the console answers within this on a machine busy with the whole application.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync().WaitAsync(TimeSpan.FromMinutes(1));
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
