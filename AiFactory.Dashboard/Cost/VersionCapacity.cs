@@ -11,17 +11,17 @@ public sealed record VersionCapacity(string Model, string Version, double? Items
     /// </summary>
     public static IReadOnlyList<VersionCapacity> FromModels(JsonNode? models)
     {
-        var list = models as JsonArray ?? models?["models"] as JsonArray ?? [];
+        var list = models as JsonArray ?? (models as JsonObject)?["models"] as JsonArray ?? [];
         var capacities = new List<VersionCapacity>();
         foreach (var model in list.OfType<JsonObject>())
         {
-            var name = model["name"]?.GetValue<string>() ?? "";
+            var name = Text(model["name"]);
             foreach (var version in (model["versions"] as JsonArray ?? []).OfType<JsonObject>())
             {
-                var validation = version["validation"];
-                var profile = (validation?["latency"]?["profile"] as JsonArray ?? []).OfType<JsonObject>()
-                    .Select(step => step["items_per_second"]?.GetValue<double>() ?? 0);
-                var provider = validation?["load"]?["provider"]?.GetValue<string>() ?? "";
+                var validation = version["validation"] as JsonObject;
+                var profile = ((validation?["latency"] as JsonObject)?["profile"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(step => step["items_per_second"] is JsonValue value && value.TryGetValue(out double itemsPerSecond) ? itemsPerSecond : 0);
+                var provider = Text((validation?["load"] as JsonObject)?["provider"]);
                 capacities.Add(new VersionCapacity(name, version["version"]?.ToString() ?? "", CostFormula.Capacity(profile),
                     provider.Contains("CUDA", StringComparison.OrdinalIgnoreCase) || provider.Contains("Tensorrt", StringComparison.OrdinalIgnoreCase)));
             }
@@ -29,6 +29,9 @@ public sealed record VersionCapacity(string Model, string Version, double? Items
 
         return capacities;
     }
+
+    // Tolerant of a report still being written or of another shape: a missing figure is "unknown", never a broken page.
+    private static string Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : "";
 }
 
 /// <summary>One row of the cost table: a model version's requests in the period and what they cost.</summary>

@@ -34,7 +34,7 @@ public static class ConsoleServiceExtensions
         services.AddSingleton(TimeProvider.System);
         // Circuits hold WebSockets open until the host gives up on them; their browsers reconnect to the next process
         // (the session is in Redis), so a stop need not wait the default 30 s.
-        services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

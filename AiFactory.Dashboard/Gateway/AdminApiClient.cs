@@ -51,8 +51,15 @@ public sealed class AdminApiClient(HttpClient http)
         Add(parameters, "to", query.To is { } to ? Timestamp(to) : null);
         var answer = await GetAsync<JsonNode>($"api/admin/audit?{string.Join('&', parameters)}", cancellationToken);
         // The contract's list, bare or as {"entries": [...]}.
-        var entries = answer as JsonArray ?? answer["entries"] as JsonArray ?? [];
-        return entries.Deserialize<AuditEntry[]>(Json) ?? [];
+        var entries = answer as JsonArray ?? (answer as JsonObject)?["entries"] as JsonArray ?? [];
+        try
+        {
+            return entries.Deserialize<AuditEntry[]>(Json) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new GatewayApiException(null, $"The gateway's audit entries could not be read: {e.Message}", e);
+        }
     }
 
     /// <summary><c>GET /api/admin/models</c> (the registry's), as JSON: a gateway without the registry answers 404.</summary>
