@@ -1,6 +1,7 @@
 extern alias console;
 
 using System.Net;
+using System.Text.RegularExpressions;
 using AiFactory.Tests.Infrastructure;
 using Aspire.Hosting.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -49,15 +50,36 @@ public sealed class ConsoleAccessTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    /// <summary>
+    /// The open redirect: a link to the sign-in page whose return URL is another site. An operator who signs in through
+    /// it lands on the console's root, not on the attacker's page.
+    /// </summary>
     [Fact]
     public async Task A_sign_in_link_cannot_send_the_operator_to_another_site()
     {
-        using var console = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.App.GetEndpoint("dashboard", "http") };
+        using var admin = fixture.CreateGatewayClient();
+        var (_, key) = await admin.CreateKeyAsync("operator-open-redirect", ["admin"]);
+        var consoleAddress = fixture.App.GetEndpoint("dashboard", "http");
+        using var console = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() })
+            { BaseAddress = consoleAddress };
+        const string link = "/signin?returnUrl=https%3A%2F%2Fevil.example%2F";
 
-        var page = await console.GetStringAsync("/signin?returnUrl=https%3A%2F%2Fevil.example%2F").WaitAsync(Timeout);
+        // The form as the browser gets it (its antiforgery token and handler name), with the key filled in.
+        var form = HiddenFields(await console.GetStringAsync(link).WaitAsync(Timeout));
+        form["Form.Key"] = key;
+        using var signedIn = await console.PostAsync(link, new FormUrlEncodedContent(form)).WaitAsync(Timeout);
 
-        Assert.DoesNotContain("evil.example", page);
+        Assert.True((int)signedIn.StatusCode is >= 300 and < 400, $"{(int)signedIn.StatusCode} {await signedIn.Content.ReadAsStringAsync()}");
+        var destination = new Uri(consoleAddress, signedIn.Headers.Location!);
+        Assert.Equal(consoleAddress.Authority, destination.Authority);
+        Assert.Equal("/", destination.PathAndQuery);
     }
+
+    private static Dictionary<string, string> HiddenFields(string page) =>
+        Regex.Matches(page, "<input[^>]*type=\"hidden\"[^>]*>").ToDictionary(
+            field => Attribute(field.Value, "name"), field => WebUtility.HtmlDecode(Attribute(field.Value, "value")));
+
+    private static string Attribute(string element, string name) => Regex.Match(element, $" {name}=\"(?<value>[^\"]*)\"").Groups["value"].Value;
 
     /// <summary>
     /// With <c>Console:Oidc</c> configured, an anonymous visit goes to the identity provider's authorize endpoint with

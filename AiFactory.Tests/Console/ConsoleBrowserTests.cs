@@ -31,7 +31,8 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
 
         // Anonymous: sent to the sign-in page, which refuses a key the gateway does not know, with the gateway's message.
         await page.GotoAsync("/keys");
-        await page.WaitForURLAsync(url => url.Contains("/signin?returnUrl=keys"));
+        // The cookie handler's challenge keeps where the operator was going.
+        await page.WaitForURLAsync(url => url.Contains("/signin?ReturnUrl=%2Fkeys"));
         await page.FillAsync("#key", "afk_0123456789abcdef_notarealsecretnotarealsecretnotarealsecret00");
         await page.ClickAsync("[data-testid=signin-submit]");
         await Expect(page.Locator("[data-testid=signin-error]")).ToHaveTextAsync("the API key is not valid");
