@@ -195,6 +195,19 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     public async Task Every_page_is_accessible_and_photographed_at_both_widths()
     {
         var key = await OperatorKeyAsync("operator-screens");
+        // Traffic first, so the pictures show pages with data in them, as an operator of a working platform sees them.
+        using var admin = fixture.CreateGatewayClient();
+        var (callerId, caller) = await admin.CreateKeyAsync("screenshots-caller", ["infer"]);
+        using (var client = fixture.CreateGatewayClient(caller))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                using var answer = await InferAsync(client, seed: 60 + i);
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            }
+        }
+
+        await admin.WaitForUsageAsync(callerId, 6, TimeSpan.FromSeconds(30));
         foreach (var width in ConsoleBrowser.Widths)
         {
             await using var context = await browser.NewContextAsync(Console, width);
