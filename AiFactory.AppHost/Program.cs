@@ -12,10 +12,6 @@ builder.AddParametersFromEnvironment();
 var adminKey = builder.AddParameter("gateway-admin-key", new GenerateParameterDefault { MinLength = 32, Special = false },
     secret: true, persist: true);
 
-// The operators' dashboard reads through the gateway with a key of its own, scope "read" only.
-var dashboardKey = builder.AddParameter("dashboard-api-key", new GenerateParameterDefault { MinLength = 32, Special = false },
-    secret: true, persist: true);
-
 var infrastructure = builder.AddInfrastructure();
 
 var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2))
@@ -28,16 +24,17 @@ var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithConnection(infrastructure.Database)
     .WithConnection(infrastructure.Storage)
     .WithEnvironment("Gateway__ApiKeys__BootstrapAdminKey", adminKey)
-    .WithEnvironment("Gateway__ApiKeys__DashboardKey", dashboardKey)
     // Clients reach http and grpc; the management endpoint (/metrics) is for Prometheus only.
     .WithExternalHttpEndpoints()
     .WithEndpoint("management", endpoint => endpoint.IsExternal = false, createIfNotExists: false)
     .WithHttpHealthCheck("/health");
 
+// The operators' console holds no key of its own: it calls the admin API with the signed-in operator's credential.
+// Redis keeps its sessions and data-protection keys, so sessions survive a restart and work across replicas.
 builder.AddProject<Projects.AiFactory_Dashboard>("dashboard")
     .WithPlainHttpWhenPublished()
     .WithReference(gateway.GetEndpoint("http")).WaitFor(gateway)
-    .WithEnvironment("Gateway__ApiKey", dashboardKey)
+    .WithConnection(infrastructure.Cache)
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

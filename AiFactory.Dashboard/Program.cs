@@ -1,17 +1,16 @@
-using AiFactory.Dashboard.Components;
-using AiFactory.Dashboard.Gateway;
+using AiFactory.Dashboard.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddGatewayClient();
-builder.Services.AddRazorComponents();
+builder.AddConsoleServices();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
-app.MapStaticAssets();
-app.MapRazorComponents<App>();
+app.MapConsole();
 
 app.Run();

@@ -17,6 +17,7 @@ app.MapServerApi();
 app.MapModelsApi();
 app.MapRepositoryApi();
 app.MapStatisticsApi();
+app.MapReplicaStatusApi();
 app.MapGrpcService<InferenceGrpcService>();
 
 app.Run();

@@ -3,7 +3,8 @@
 # redis-server and the PostgreSQL server (run by the AppHost when no container runtime answers) and npm (fetches
 # the sample models and runs s3rver, the object store of the AppHost's local mode, from the repository's
 # node_modules), the fonts the OCR evaluation set is rendered in (AiFactory.Evaluation/Text/OcrFonts.cs: DejaVu for
-# Latin, WenQuanYi Micro Hei for Chinese), then what the manifest and release tests need: kubectl (with kustomize), the npm schema
+# Latin, WenQuanYi Micro Hei for Chinese), then what the tests need: Debian's chromium (the console's browser tests
+# drive it with Playwright, whose own browser download cannot work offline), kubectl (with kustomize), the npm schema
 # validator in AiFactory.Tests/Manifests/validator and the workflow linter in AiFactory.Tests/Release/linter.
 # Idempotent: installs only what is missing.
 set -euo pipefail
@@ -24,6 +25,7 @@ command -v npm >/dev/null || missing+=(npm)
 command -v setpriv >/dev/null || missing+=(util-linux)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || missing+=(fonts-dejavu-core)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v kubectl >/dev/null || [ -x "$root/.tools/bin/kubectl" ] || command -v unzip >/dev/null || missing+=(unzip)
 
 if [ ${#missing[@]} -ne 0 ]; then

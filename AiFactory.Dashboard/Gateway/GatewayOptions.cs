@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AiFactory.Dashboard.Gateway;
 
-/// <summary>Where the dashboard finds the gateway; a service name resolves through service discovery.</summary>
+/// <summary>Where the console finds the gateway; a service name resolves through service discovery.</summary>
 public sealed class GatewayOptions
 {
     public const string SectionName = "Gateway";
@@ -10,10 +10,7 @@ public sealed class GatewayOptions
     [Required]
     public Uri BaseAddress { get; set; } = new("http://gateway");
 
-    /// <summary>
-    /// The key the dashboard presents: one with the <c>read</c> scope only (the AppHost's secret parameter
-    /// <c>dashboard-api-key</c>, which the gateway accepts as <c>Gateway:ApiKeys:DashboardKey</c>), never an admin key.
-    /// </summary>
-    [Required]
-    public string ApiKey { get; set; } = "";
+    /// <summary>How long one admin API call may take before the page says the gateway did not answer.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 }

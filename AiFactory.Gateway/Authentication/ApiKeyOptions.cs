@@ -12,12 +12,6 @@ public sealed class ApiKeyOptions
     /// </summary>
     public string? BootstrapAdminKey { get; set; }
 
-    /// <summary>
-    /// A key with the <c>read</c> scope only that exists only in configuration (the AppHost's secret parameter
-    /// <c>dashboard-api-key</c>): what the operators' dashboard reads with until operators sign in. Empty: none.
-    /// </summary>
-    public string? DashboardKey { get; set; }
-
     /// <summary>How long a gateway trusts a key it looked up before reading it again.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromMinutes(1);

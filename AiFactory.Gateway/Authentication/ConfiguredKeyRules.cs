@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace AiFactory.Gateway.Authentication;
 
 /// <summary>
-/// Refuses, at start, a configured key (<see cref="ConfiguredKeys"/>) that is a placeholder or too weak to be a secret,
+/// Refuses, at start, the configured key (<see cref="ConfiguredKeys"/>) that is a placeholder or too weak to be a secret,
 /// naming the setting and how to set it: a deployment left with the placeholder <c>manifests/base</c> carries would
 /// otherwise serve a key that anyone who reads the repository knows.
 /// </summary>
@@ -13,23 +13,14 @@ public sealed class ConfiguredKeyRules : IValidateOptions<ApiKeyOptions>
     public const int MinimumDistinctCharacters = 8;
 
     private const string BootstrapSetting = $"{ApiKeyOptions.SectionName}:{nameof(ApiKeyOptions.BootstrapAdminKey)}";
-    private const string DashboardSetting = $"{ApiKeyOptions.SectionName}:{nameof(ApiKeyOptions.DashboardKey)}";
 
     /// <summary>Values the repository carries in place of a secret: scripts/aspirate-base.mjs writes this one into manifests/base.</summary>
     private static readonly string[] Placeholders = ["generated-by-aspirate"];
 
     public ValidateOptionsResult Validate(string? name, ApiKeyOptions options)
     {
-        var failures = new[]
-        {
-            Check(options.BootstrapAdminKey, BootstrapSetting, "gateway-admin-key"),
-            Check(options.DashboardKey, DashboardSetting, "dashboard-api-key"),
-            !string.IsNullOrEmpty(options.DashboardKey) && options.DashboardKey == options.BootstrapAdminKey
-                ? $"{DashboardSetting} is the bootstrap admin key: give the dashboard a key of its own (in Kubernetes the key " +
-                  "'dashboard-api-key' of the Secret 'aifactory-secrets'), so that it holds no admin rights."
-                : null,
-        }.OfType<string>().ToList();
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var failure = Check(options.BootstrapAdminKey, BootstrapSetting, "gateway-admin-key");
+        return failure is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failure);
     }
 
     private static string? Check(string? key, string setting, string secretKey)

@@ -3,20 +3,18 @@ using System.Security.Cryptography;
 namespace AiFactory.Gateway.Authentication;
 
 /// <summary>
-/// The keys that exist in configuration only, not in the key store: the bootstrap admin key (every scope), so the
-/// first real keys can be created, and the operators' dashboard's key (<c>read</c> only). <see cref="ConfiguredKeyRules"/>
-/// refuses weak ones at start.
+/// The key that exists in configuration only, not in the key store: the bootstrap admin key (every scope), so the
+/// first real keys can be created. <see cref="ConfiguredKeyRules"/> refuses a weak one at start. (The operators' console
+/// holds no key of its own: it calls with the signed-in operator's.)
 /// </summary>
 public sealed class ConfiguredKeys
 {
     public const string BootstrapKeyId = "bootstrap";
-    public const string DashboardKeyId = "dashboard";
 
     private readonly (ApiKey Key, byte[] Hash)[] _keys;
 
     public ConfiguredKeys(ApiKeyOptions options) =>
-        _keys = [.. Configured(options.BootstrapAdminKey, BootstrapKeyId, "bootstrap admin key", ApiKeyScopes.All),
-                 .. Configured(options.DashboardKey, DashboardKeyId, "dashboard key", [ApiKeyScopes.Read])];
+        _keys = [.. Configured(options.BootstrapAdminKey, BootstrapKeyId, "bootstrap admin key", ApiKeyScopes.All)];
 
     /// <summary>The configured key <paramref name="plaintext"/> is; null when it is none of them.</summary>
     /// <remarks>Every key is compared, each in constant time, so the answer's timing tells nothing about any of them.</remarks>

@@ -49,6 +49,8 @@ public static class GatewayEndpointExtensions
         app.MapApiKeysApi();
         app.MapUsageApi();
         app.MapRepositoryControlApi();
+        app.MapWhoAmIApi();
+        app.MapOverviewApi();
         if (app.Environment.IsDevelopment())
         {
             app.MapOpenApi();

@@ -4,10 +4,10 @@ using AiFactory.Gateway.Caching;
 using AiFactory.Gateway.Database;
 using AiFactory.Gateway.Metering;
 using AiFactory.Gateway.ModelControl;
+using AiFactory.Gateway.Overview;
 using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -32,7 +32,8 @@ public static class GatewayServiceExtensions
             .AddValidatedOptions<ModelAccessOptions>(ModelAccessOptions.SectionName)
             .AddValidatedOptions<RateLimitOptions>(RateLimitOptions.SectionName)
             .AddValidatedOptions<ResponseCacheOptions>(ResponseCacheOptions.SectionName)
-            .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName);
+            .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName)
+            .AddValidatedOptions<OverviewOptions>(OverviewOptions.SectionName);
         services.AddSingleton<IValidateOptions<ApiKeyOptions>, ConfiguredKeyRules>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new RequestBufferBudget(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxBufferedBodyBytes));
@@ -56,8 +57,8 @@ public static class GatewayServiceExtensions
         // Readiness waits for the schema once, at start; a database outage later does not take the gateway out.
         services.AddHealthChecks().AddCheck<SchemaHealthCheck>(SchemaHealthCheck.Name);
 
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddValidatedOptions<OidcOptions>(OidcOptions.SectionName);
+        services.AddGatewayAuthentication(builder.Configuration);
         var authorization = services.AddAuthorizationBuilder();
         foreach (var scope in ApiKeyScopes.All)
         {
@@ -72,6 +73,8 @@ public static class GatewayServiceExtensions
         services.AddSingleton<ResponseCache>();
         services.AddSingleton<RepositoryBroadcast>();
         services.AddHttpClient<ModelVersionResolver>(ModelVersionResolver.ClientName, http => http.BaseAddress = new Uri("http://inference"));
+        services.AddSingleton<TrafficWindow>().AddHostedSingleton<GatewayTrafficListener>().AddSingleton<ReplicaProbe>()
+            .AddSingleton<ServiceHealthProbe>().AddSingleton<OverviewRing>().AddHostedSingleton<OverviewSampler>();
         services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>().AddHostedSingleton<UsageFlushService>();
         services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<ModelListFilterStep>().AddSingleton<RateLimitStep>()
             .AddSingleton<ResponseCacheStep>().AddSingleton<UpstreamTimingStep>();

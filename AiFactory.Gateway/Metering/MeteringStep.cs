@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using AiFactory.Gateway.Authentication;
 using AiFactory.Gateway.Errors;
@@ -32,6 +33,7 @@ public sealed class MeteringStep(UsageMeter meter, GatewayMetrics metrics, IOpti
             return;
         }
 
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await next();
@@ -40,6 +42,7 @@ public sealed class MeteringStep(UsageMeter meter, GatewayMetrics metrics, IOpti
         {
             var status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
             metrics.Request(context.RouteId(), status, key?.Id);
+            metrics.RequestDuration(Stopwatch.GetElapsedTime(started), context.RouteId(), status);
             if (key is not null)
             {
                 var target = OipTarget.Of(context);

@@ -7,8 +7,11 @@ namespace AiFactory.Gateway.Telemetry;
 public sealed class GatewayMetrics
 {
     public const string MeterName = "AiFactory.Gateway";
+    public const string RequestDurationInstrument = "aifactory.gateway.request.duration";
+    public const string CacheLookupsInstrument = "aifactory.gateway.cache.lookups";
 
     private readonly Counter<long> _requests;
+    private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _upstreamDuration;
     private readonly Counter<long> _cacheLookups;
     private readonly Counter<long> _rateLimitRejections;
@@ -25,9 +28,12 @@ public sealed class GatewayMetrics
     {
         _meter = meterFactory.Create(MeterName);
         _requests = _meter.CreateCounter<long>("aifactory.gateway.requests", "{request}", "Requests answered, by route, status and API key.");
+        _requestDuration = _meter.CreateHistogram(RequestDurationInstrument, "s",
+            "Time from a proxied request's arrival at the gateway to its answer, cache hits and refusals included, by route and status.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Microsoft.Extensions.Hosting.Extensions.LatencyBucketsSeconds });
         _upstreamDuration = _meter.CreateHistogram("aifactory.gateway.upstream.duration", "s", "Time spent waiting for inference.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Microsoft.Extensions.Hosting.Extensions.LatencyBucketsSeconds });
-        _cacheLookups = _meter.CreateCounter<long>("aifactory.gateway.cache.lookups", "{lookup}", "Response cache lookups, by result (hit, miss, error).");
+        _cacheLookups = _meter.CreateCounter<long>(CacheLookupsInstrument, "{lookup}", "Response cache lookups, by result (hit, miss, error).");
         _rateLimitRejections = _meter.CreateCounter<long>("aifactory.gateway.ratelimit.rejections", "{request}",
             "Requests refused with 429, by reason (rate, concurrency, authentication: the client address failed to authenticate too often).");
         _redisFailures = _meter.CreateCounter<long>("aifactory.gateway.redis.failures", "{failure}", "Redis calls that failed, by operation; the request was served without them.");
@@ -46,6 +52,9 @@ public sealed class GatewayMetrics
 
     public void Request(string route, int status, string? keyId) =>
         _requests.Add(1, new TagList { { "route", route }, { "status", status }, { "key", keyId ?? "anonymous" } });
+
+    public void RequestDuration(TimeSpan duration, string route, int status) =>
+        _requestDuration.Record(duration.TotalSeconds, new TagList { { "route", route }, { "status", status } });
 
     public void UpstreamDuration(TimeSpan duration, string route, int status) =>
         _upstreamDuration.Record(duration.TotalSeconds, new TagList { { "route", route }, { "status", status } });

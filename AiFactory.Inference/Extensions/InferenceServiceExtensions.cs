@@ -23,12 +23,14 @@ public static class InferenceServiceExtensions
         {
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Insert(1, Apis.StatisticsJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(2, Apis.ReplicaStatusJsonContext.Default);
         });
 
         builder.Services.AddSingleton<ModelRepository>();
         builder.Services.AddSingleton<SessionFactory>();
         builder.Services.AddSingleton<InferenceService>();
         builder.Services.AddSingleton<InferenceMetrics>();
+        builder.Services.AddSingleton<QueueDepthObserver>().AddHostedService(services => services.GetRequiredService<QueueDepthObserver>());
         builder.Services.AddSingleton<ModelRepositoryLoader>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelRepositoryLoader>());
         builder.Services.AddHostedService<LoadedModelsGauge>();

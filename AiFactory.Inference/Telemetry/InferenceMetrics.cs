@@ -7,6 +7,7 @@ namespace AiFactory.Inference.Telemetry;
 public sealed class InferenceMetrics
 {
     public const string MeterName = "AiFactory.Inference";
+    public const string QueueDepthInstrument = "aifactory.inference.queue.depth";
 
     public static readonly ActivitySource ActivitySource = new(MeterName);
 
@@ -29,7 +30,7 @@ public sealed class InferenceMetrics
         _queueDuration = meter.CreateHistogram("aifactory.inference.queue.duration", "s", "Time a request waited for its batch", advice: LatencyBuckets);
         _computeDuration = meter.CreateHistogram("aifactory.inference.compute.duration", "s", "Time one model execution took", advice: LatencyBuckets);
         _batchSize = meter.CreateHistogram<int>("aifactory.inference.batch.size", "{item}", "Items per model execution");
-        _queueDepth = meter.CreateUpDownCounter<long>("aifactory.inference.queue.depth", "{item}", "Items waiting in the batcher");
+        _queueDepth = meter.CreateUpDownCounter<long>(QueueDepthInstrument, "{item}", "Items waiting in the batcher");
         Meter = meter;
     }
 

@@ -64,7 +64,6 @@ public sealed class SecretExposureTests(AppHostFixture fixture)
     {
         ["the cache password"] = (await fixture.App.GetConnectionStringAsync("cache"))!.Split(",password=")[1],
         ["the admin key"] = fixture.AdminKey,
-        ["the dashboard's key"] = fixture.EnvironmentOf("dashboard")["Gateway__ApiKey"],
         ["the gateway's database password"] = new NpgsqlConnectionStringBuilder(fixture.EnvironmentOf("gateway")["ConnectionStrings__aifactory"]).Password!,
         ["the PostgreSQL superuser's password"] = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync("postgres")).Password!,
     };

@@ -3,14 +3,13 @@ using AiFactory.Tests.Infrastructure;
 namespace AiFactory.Tests.Gateway;
 
 /// <summary>
-/// The keys a gateway takes from its configuration (the bootstrap admin key, the dashboard's key): a deployment that
-/// gives it a placeholder or a weak key does not start, and says which key and how to set it.
+/// The key a gateway takes from its configuration (the bootstrap admin key): a deployment that gives it a placeholder
+/// or a weak key does not start, and says which key and how to set it.
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public sealed class ConfiguredKeyTests(AppHostFixture fixture)
 {
     private const string AdminKeySetting = "Gateway:ApiKeys:BootstrapAdminKey";
-    private const string DashboardKeySetting = "Gateway:ApiKeys:DashboardKey";
 
     [Fact]
     public async Task A_gateway_given_the_admin_key_placeholder_committed_in_manifests_refuses_to_start()
@@ -29,8 +28,6 @@ public sealed class ConfiguredKeyTests(AppHostFixture fixture)
     {
         { AdminKeySetting, "0123456789abcdef0123456789abcde", $"{AdminKeySetting} has 31 characters; a key needs at least 32" },
         { AdminKeySetting, new string('a', 64), $"{AdminKeySetting} has too few distinct characters (1); a key needs at least 8" },
-        { DashboardKeySetting, "generated-by-aspirate", $"{DashboardKeySetting} is the placeholder 'generated-by-aspirate'" },
-        { DashboardKeySetting, "0123456789abcdef", $"{DashboardKeySetting} has 16 characters; a key needs at least 32" },
     };
 
     [Theory]
@@ -40,20 +37,11 @@ public sealed class ConfiguredKeyTests(AppHostFixture fixture)
         var error = await StartFailureAsync(new() { [setting] = value });
 
         Assert.Contains(message, error);
-        Assert.Contains(setting == AdminKeySetting ? "'gateway-admin-key'" : "'dashboard-api-key'", error);
+        Assert.Contains("'gateway-admin-key'", error);
         if (!message.Contains("placeholder"))
         {
             Assert.DoesNotContain(value, error); // a real key, if weak, is still a secret
         }
-    }
-
-    [Fact]
-    public async Task A_gateway_whose_dashboard_key_is_the_admin_key_refuses_to_start()
-    {
-        var error = await StartFailureAsync(new() { [DashboardKeySetting] = fixture.AdminKey });
-
-        Assert.Contains($"{DashboardKeySetting} is the bootstrap admin key", error);
-        Assert.DoesNotContain(fixture.AdminKey, error);
     }
 
     private async Task<string> StartFailureAsync(Dictionary<string, string?> settings)

@@ -116,17 +116,18 @@ public sealed partial class AspireManifestTests
     }
 
     [Fact]
-    public async Task The_gateway_holds_the_admin_key_and_the_dashboard_a_key_of_its_own()
+    public async Task The_gateway_holds_the_admin_key_and_the_console_no_key_but_the_cache_connection()
     {
         var resources = (await Manifest.Value)["resources"]!.AsObject();
         var gatewayEnv = resources["gateway"]!["env"]!.AsObject();
         var dashboardEnv = resources["dashboard"]!["env"]!.AsObject();
 
         Assert.Equal("{gateway-admin-key.value}", gatewayEnv["Gateway__ApiKeys__BootstrapAdminKey"]!.GetValue<string>());
-        Assert.Equal("{dashboard-api-key.value}", gatewayEnv["Gateway__ApiKeys__DashboardKey"]!.GetValue<string>());
-        Assert.Equal("{dashboard-api-key.value}", dashboardEnv["Gateway__ApiKey"]!.GetValue<string>());
+        Assert.DoesNotContain("DashboardKey", gatewayEnv.ToJsonString());
+        Assert.DoesNotContain("ApiKey", dashboardEnv.ToJsonString());
         Assert.DoesNotContain("gateway-admin-key", dashboardEnv.ToJsonString());
-        Assert.True(resources["dashboard-api-key"]!["inputs"]!["value"]!["secret"]!.GetValue<bool>());
+        Assert.Null(resources["dashboard-api-key"]);
+        Assert.Equal(gatewayEnv["ConnectionStrings__cache"]!.GetValue<string>(), dashboardEnv["ConnectionStrings__cache"]!.GetValue<string>());
     }
 
     [Fact]

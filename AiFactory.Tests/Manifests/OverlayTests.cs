@@ -112,6 +112,22 @@ public sealed partial class OverlayTests
         Assert.Equal([8333], rules.SelectMany(rule => rule!["ports"]!.AsArray()).Select(port => (int)port!["port"]!));
     }
 
+    /// <summary>The console keeps its sessions and data-protection keys in Redis: it reaches Redis, as the gateway does, and nothing else does.</summary>
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task Only_the_gateway_and_the_console_reach_redis(string overlay)
+    {
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        var policy = Assert.Single(rendered.OfKind("NetworkPolicy"), p => (string?)p["spec"]!["podSelector"]!["matchLabels"]?["app"] == "cache");
+        var rules = policy["spec"]!["ingress"]!.AsArray();
+        var peers = rules.SelectMany(rule => rule!["from"]!.AsArray()).ToList();
+        Assert.Equal(["dashboard", "gateway"], peers.Select(peer => (string?)peer!["podSelector"]!["matchLabels"]!["app"]).Order());
+        Assert.All(peers, peer => Assert.True(peer!["namespaceSelector"] is null && peer["ipBlock"] is null));
+        Assert.Equal([6379], rules.SelectMany(rule => rule!["ports"]!.AsArray()).Select(port => (int)port!["port"]!));
+        var console = Rendered.Containers(rendered.Single("Deployment", "dashboard"), includeInit: false).Single();
+        Assert.Equal("cache-password", SecretKey(Variables(console)["CACHE_PASSWORD"]));
+    }
+
     /// <summary>
     /// Aspirate HTML-encodes container arguments, which would break SeaweedFS's start command: the overlay runs the
     /// AppHost's command as it is, with the S3 credentials from the Secret and the data on a claim sized for models.
@@ -418,13 +434,13 @@ public sealed partial class OverlayTests
 
     [Theory]
     [MemberData(nameof(ClusterOverlays))]
-    public async Task The_dashboard_reads_with_a_key_of_its_own_and_only_the_gateway_holds_the_admin_key(string overlay)
+    public async Task The_console_holds_no_key_and_only_the_gateway_holds_the_admin_key(string overlay)
     {
         var rendered = await ManifestTools.RenderAsync(overlay);
         var dashboard = Variables(Rendered.Containers(rendered.Single("Deployment", "dashboard"), includeInit: false).Single());
         var gateway = Variables(Rendered.Containers(rendered.Single("Deployment", "gateway"), includeInit: false).Single());
-        Assert.Equal("dashboard-api-key", SecretKey(dashboard["Gateway__ApiKey"]));
-        Assert.Equal("dashboard-api-key", SecretKey(gateway["Gateway__ApiKeys__DashboardKey"]));
+        Assert.DoesNotContain(dashboard.Keys, name => name.Contains("ApiKey"));
+        Assert.DoesNotContain(gateway.Keys, name => name.Contains("DashboardKey"));
         Assert.Equal("gateway-admin-key", SecretKey(gateway["Gateway__ApiKeys__BootstrapAdminKey"]));
 
         var holders = rendered.Workloads.SelectMany(workload => Rendered.Containers(workload)

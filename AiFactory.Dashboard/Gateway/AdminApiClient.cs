@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AiFactory.Dashboard.Authentication;
+
+namespace AiFactory.Dashboard.Gateway;
+
+/// <summary>
+/// The gateway's admin API, called with the signed-in operator's credential (<see cref="OperatorCredentialHandler"/>),
+/// so the gateway authorises and audits the operator, never the console. Every failure becomes a
+/// <see cref="GatewayApiException"/> carrying the gateway's own message.
+/// </summary>
+public sealed class AdminApiClient(HttpClient http)
+{
+    public const string HttpClientName = "gateway";
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Who <paramref name="credential"/> is, with the admin scope required: how an operator signs in.</summary>
+    public Task<Caller> WhoAmIAsync(string credential, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "api/admin/whoami");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+        request.Options.Set(OperatorCredentialHandler.ExplicitCredential, true);
+        return SendAsync<Caller>(request, cancellationToken);
+    }
+
+    public Task<OverviewReport> OverviewAsync(CancellationToken cancellationToken) => GetAsync<OverviewReport>("api/admin/overview", cancellationToken);
+
+    public Task<KeyView[]> KeysAsync(bool includeRevoked, CancellationToken cancellationToken) =>
+        GetAsync<KeyView[]>($"api/admin/keys?include_revoked={(includeRevoked ? "true" : "false")}", cancellationToken);
+
+    public Task<CreatedKey> CreateKeyAsync(NewKey key, CancellationToken cancellationToken) =>
+        SendAsync<CreatedKey>(new HttpRequestMessage(HttpMethod.Post, "api/admin/keys") { Content = JsonContent.Create(key, options: Json) }, cancellationToken);
+
+    public Task<KeyView> RevokeKeyAsync(string id, CancellationToken cancellationToken) =>
+        SendAsync<KeyView>(new HttpRequestMessage(HttpMethod.Delete, $"api/admin/keys/{Uri.EscapeDataString(id)}"), cancellationToken);
+
+    public Task<UsageReport> UsageAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        GetAsync<UsageReport>($"api/admin/usage?from={Timestamp(from)}&to={Timestamp(to)}", cancellationToken);
+
+    /// <summary><c>GET /api/admin/audit</c> (the registry's; a gateway without it answers 404).</summary>
+    public async Task<AuditEntry[]> AuditAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        var parameters = new List<string> { $"limit={query.Limit}" };
+        Add(parameters, "model", query.Model);
+        Add(parameters, "key_id", query.KeyId);
+        Add(parameters, "from", query.From is { } from ? Timestamp(from) : null);
+        Add(parameters, "to", query.To is { } to ? Timestamp(to) : null);
+        var answer = await GetAsync<JsonNode>($"api/admin/audit?{string.Join('&', parameters)}", cancellationToken);
+        // The contract's list, bare or as {"entries": [...]}.
+        var entries = answer as JsonArray ?? (answer as JsonObject)?["entries"] as JsonArray ?? [];
+        try
+        {
+            return entries.Deserialize<AuditEntry[]>(Json) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new GatewayApiException(null, $"The gateway's audit entries could not be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary><c>GET /api/admin/models</c> (the registry's), as JSON: a gateway without the registry answers 404.</summary>
+    public Task<JsonNode> ModelsAsync(CancellationToken cancellationToken) => GetAsync<JsonNode>("api/admin/models", cancellationToken);
+
+    private Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            try
+            {
+                using var response = await http.SendAsync(request, cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new GatewayApiException((int)response.StatusCode, await ErrorOfAsync(response, cancellationToken));
+                }
+
+                return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
+                       ?? throw new GatewayApiException((int)response.StatusCode, "the gateway answered an empty body");
+            }
+            catch (HttpRequestException e)
+            {
+                throw new GatewayApiException(null, $"The gateway could not be reached: {e.Message}", e);
+            }
+            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new GatewayApiException(null, "The gateway did not answer in time.", e);
+            }
+            catch (JsonException e)
+            {
+                throw new GatewayApiException(null, $"The gateway's answer could not be read: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>The gateway's <c>{"error"}</c> message; else the status's own words.</summary>
+    private static async Task<string> ErrorOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            if (JsonNode.Parse(body) is JsonObject json && json["error"] is JsonValue error && error.TryGetValue(out string? message))
+            {
+                return message;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not the protocol's error shape: the status says what there is to say.
+        }
+
+        return response.ReasonPhrase ?? "no message";
+    }
+
+    private static string Timestamp(DateTimeOffset time) => Uri.EscapeDataString(time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+
+    private static void Add(List<string> parameters, string name, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            parameters.Add($"{name}={Uri.EscapeDataString(value.Trim())}");
+        }
+    }
+}
