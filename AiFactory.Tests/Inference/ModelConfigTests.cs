@@ -52,7 +52,7 @@ public sealed class ModelConfigTests : IDisposable
         var config = ModelConfig.Load(Write(json));
 
         Assert.Equal(expected, config.CudnnConvAlgoSearch);
-        Assert.Equal(onnxRuntimeName, SessionFactory.CudnnConvAlgoSearch(config.CudnnConvAlgoSearch));
+        Assert.Equal(onnxRuntimeName, ProviderOptions.CudnnConvAlgoSearch(config.CudnnConvAlgoSearch));
     }
 
     /// <summary>
