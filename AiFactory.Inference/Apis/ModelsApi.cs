@@ -40,6 +40,9 @@ public static class ModelsApi
                 ["execution_provider"] = loaded.Provider,
                 ["max_batch_size"] = loaded.Config.MaxBatchSize.ToString(),
                 ["dynamic_batching"] = loaded.Config.BatchingEnabled ? "true" : "false",
+                // What the server made of the config on this provider: the sizes batches run as, and CUDA graphs.
+                ["padded_batch_sizes"] = string.Join(',', loaded.Sessions.Plan.Padding.Sizes),
+                ["cuda_graphs"] = loaded.Sessions.Plan.CudaGraphs ? "true" : "false",
             },
         });
     }

@@ -21,8 +21,10 @@ public static class InferenceErrorHandler
                 context.Response.StatusCode = status;
                 return context.Response.WriteAsJsonAsync(new ErrorResponse(message), ProtocolJsonContext.Default.ErrorResponse);
             },
-            // A refused request is the client's doing, not the server's: it is answered, not logged as an error.
-            SuppressDiagnosticsCallback = context => Answer(context.HttpContext, context.Exception).Status < StatusCodes.Status500InternalServerError,
+            // A refusal (bad input, an unknown model, a full queue, a body over Kestrel's limits) is answered, not logged
+            // as a fault: under load the 503s alone would flood the log. Only server faults reach it.
+            SuppressDiagnosticsCallback = context =>
+                Answer(context.HttpContext, context.Exception).Status != StatusCodes.Status500InternalServerError,
         });
 
     public static int StatusOf(InferenceErrorKind kind) => kind switch
