@@ -15,8 +15,9 @@ namespace AiFactory.Benchmarks;
 /// <c>default</c>); null leaves it out, so the config's default (<c>exhaustive</c>) applies.
 /// </param>
 /// <param name="Protocols">The protocols the served rows use (JSON, binary, gRPC); null for all three.</param>
+/// <param name="CudaGraphs">The padded model captures a CUDA graph per padded size (<c>cuda_graphs</c>; CUDA only).</param>
 public sealed record BenchmarkSettings(int IntraOpThreads, int Instances, string? Provider = null, string? CudnnConvAlgoSearch = null,
-    IReadOnlyList<string>? Protocols = null)
+    IReadOnlyList<string>? Protocols = null, bool CudaGraphs = false)
 {
     /// <summary>The config fields for these options, to splice into a model's <c>config.json</c>.</summary>
     public string ConfigFields(bool batched) =>
@@ -28,5 +29,6 @@ public sealed record BenchmarkSettings(int IntraOpThreads, int Instances, string
     public override string ToString() =>
         $"intra_op_threads {(IntraOpThreads == 0 ? "default (one per core)" : IntraOpThreads)}, instance_count {Instances} when batching" +
         (Provider is null ? "" : $", execution_provider {Provider}") +
-        (CudnnConvAlgoSearch is null ? "" : $", cudnn_conv_algo_search {CudnnConvAlgoSearch}");
+        (CudnnConvAlgoSearch is null ? "" : $", cudnn_conv_algo_search {CudnnConvAlgoSearch}") +
+        (CudaGraphs ? ", cuda_graphs on the padded model" : "");
 }

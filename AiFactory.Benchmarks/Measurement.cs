@@ -19,6 +19,18 @@ public sealed record Measurement(double ItemsPerSecond, double P50Ms, double P95
             requests, failures, peakRss?.Invoke() ?? 0, error);
     }
 
+    /// <summary>
+    /// Several rounds of one measurement as one: the median of each rate and percentile, the failures of all rounds,
+    /// the highest peak and the first error.
+    /// </summary>
+    public static Measurement Median(IReadOnlyList<Measurement> runs) => new(
+        MedianOf(runs, run => run.ItemsPerSecond), MedianOf(runs, run => run.P50Ms), MedianOf(runs, run => run.P95Ms),
+        MedianOf(runs, run => run.P99Ms), runs.Sum(run => run.Requests), runs.Sum(run => run.Failures), runs.Max(run => run.PeakRssMb),
+        runs.Select(run => run.FirstError).FirstOrDefault(error => error is not null));
+
+    /// <summary>The middle value (the upper one of an even count).</summary>
+    public static double MedianOf<T>(IReadOnlyList<T> runs, Func<T, double> value) => runs.Select(value).Order().ElementAt(runs.Count / 2);
+
     private static async Task<(long Items, long Requests, long Failures, TimeSpan Elapsed, string? FirstError)> RunCallersAsync(
         int callers, TimeSpan duration, Func<Task<int>> call, List<double>[]? latencies)
     {

@@ -3,12 +3,14 @@ using AiFactory.Benchmarks.Soak;
 using AiFactory.Evaluation.Ocr;
 
 // One run, one machine: the in-process limits first, then the server measured against them.
-//   dotnet run -c Release --project AiFactory.Benchmarks -- [--seconds 3] [--output docs/benchmark-results.md]
+//   dotnet run -c Release --project AiFactory.Benchmarks -- [--seconds 3] [--rounds 1] [--output docs/benchmark-results.md]
+//       (--rounds N: each served row is the median of N rounds, batching off, on and padded alternating)
 //       [--intra-op-threads N] [--instances N]     (session options for both the limits and the server)
 //       [--provider auto|cuda|tensorrt|cpu]         (written into every model config; default: left out = auto)
 //       [--detection]                               (also the text detector at 640x640, served, one request at a time)
 //       [--cudnn-conv-algo-search exhaustive|heuristic|default]   (written into every model config; default: left out)
 //       [--protocols JSON,binary,gRPC]              (the served rows' protocols; default: all three)
+//       [--cuda-graphs]                             (the padded model captures a CUDA graph per padded size; CUDA only)
 //   dotnet run -c Release --project AiFactory.Benchmarks -- --gateway [--seconds 3] [--rounds 3] [--output docs/benchmark-results-gateway.md]
 //       (direct to inference vs through the gateway with Redis and PostgreSQL, and cache hits; see GatewayBenchmark)
 //   dotnet run -c Release --project AiFactory.Benchmarks -- --soak [--minutes 10] [--load 0.8] [--warmup-minutes 1] [--replicas 2] [--output docs/reliability.md]
@@ -38,7 +40,7 @@ if (protocols?.FirstOrDefault(p => p is not ("JSON" or "binary" or "gRPC")) is {
 }
 
 var settings = new BenchmarkSettings(int.Parse(Argument("--intra-op-threads") ?? "0"), int.Parse(Argument("--instances") ?? "1"), provider,
-    cudnnConvAlgoSearch, protocols);
+    cudnnConvAlgoSearch, protocols, args.Contains("--cuda-graphs"));
 var detection = args.Contains("--detection") ? Paths.Model("text-detection") : null;
 if (args.Contains("--soak"))
 {
@@ -72,18 +74,19 @@ if (args.Contains("--gateway"))
     return;
 }
 
-var report = new Report(seconds, settings);
+var rounds = int.Parse(Argument("--rounds") ?? "1");
+var report = new Report(seconds, rounds, settings);
 
 var model = Paths.Model("text-direction");
 Console.WriteLine($"model {model}, {Environment.ProcessorCount} cores, {seconds} s per measurement");
 
-var limits = InProcessBenchmark.Run(model, settings, TimeSpan.FromSeconds(seconds), report);
+InProcessBenchmark.Run(model, settings, TimeSpan.FromSeconds(seconds), report);
 
 await using (var server = await ServerProcess.StartAsync(model, settings, detection))
 {
     report.ServedProviders = await server.ProvidersAsync();
     Console.WriteLine($"served on {report.ServedProviders}");
-    await ServerBenchmark.RunAsync(server, limits, settings, TimeSpan.FromSeconds(seconds), report);
+    await ServerBenchmark.RunAsync(server, settings, TimeSpan.FromSeconds(seconds), rounds, report);
     if (detection is not null)
     {
         await ServerBenchmark.RunDetectionAsync(server, 640, TimeSpan.FromSeconds(seconds), report);

@@ -3,7 +3,7 @@ using System.Text;
 namespace AiFactory.Benchmarks;
 
 /// <summary>Collects the measurements and writes them as one markdown report, each figure beside its limit.</summary>
-public sealed class Report(double seconds, BenchmarkSettings settings)
+public sealed class Report(double seconds, int rounds, BenchmarkSettings settings)
 {
     private readonly List<(string Setting, Measurement Result)> _inProcess = [];
     private readonly List<(string Batching, string Protocol, int Concurrency, Measurement Result, ServerBreakdown Server)> _served = [];
@@ -29,7 +29,8 @@ public sealed class Report(double seconds, BenchmarkSettings settings)
     {
         var text = new StringBuilder();
         text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {RuntimeInformation()}, " +
-                        $"provider {Provider}, {settings}, {seconds} s per row after a warmup; model text-direction, input [N,3,48,192] FP32.");
+                        $"provider {Provider}, {settings}, {seconds} s per row after a warmup, served rows the median of {rounds} round(s); " +
+                        "model text-direction, input [N,3,48,192] FP32.");
         text.AppendLine();
         text.AppendLine("### In-process ONNX Runtime (the limits)");
         text.AppendLine();
@@ -50,16 +51,19 @@ public sealed class Report(double seconds, BenchmarkSettings settings)
         text.AppendLine();
         text.AppendLine($"Served on: {ServedProviders}.");
         text.AppendLine();
-        text.AppendLine($"### Served (batch 1 per request; batching on = max_batch_size 64, max_queue_delay_us {ServerProcess.MaxQueueDelayUs})");
+        text.AppendLine($"### Served (batch 1 per request; batching on = max_batch_size 64, max_queue_delay_us {ServerProcess.MaxQueueDelayUs}, " +
+                        "each batch run at its own size; padded = the same, batches padded to 1, 2, 4 … 64)");
         text.AppendLine();
         text.AppendLine("| batching | protocol | concurrency | items/s | share of its limit | p50 ms | p95 ms | p99 ms | mean batch | server: handler / queue ms per request | server: compute ms per execution | server peak RSS MB | failures |");
         text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (batching, protocol, concurrency, result, server) in _served)
         {
-            var limit = batching == "on" ? Limits?.Ceiling : Limits?.Unbatched;
-            var share = limit is > 0 ? $"{100 * result.ItemsPerSecond / limit:F0}% of {(batching == "on" ? "ceiling" : "unbatched")}" : "";
+            var limit = batching == "off" ? Limits?.Unbatched : Limits?.Ceiling;
+            var share = limit is > 0 ? $"{100 * result.ItemsPerSecond / limit:F0}% of {(batching == "off" ? "unbatched" : "ceiling")}" : "";
             text.AppendLine($"| {batching} | {protocol} | {concurrency} | {result.ItemsPerSecond:F0} | {share} | {result.P50Ms:F2} | {result.P95Ms:F2} | {result.P99Ms:F2} | {server.MeanBatch:F1} | {server.HandlerMs:F2} / {server.QueueMs:F2} | {server.ComputeMs:F2} | {result.PeakRssMb:F0} | {result.Failures} |");
         }
+
+        SideBySide(text);
 
         if (_detection.Count > 0)
         {
@@ -75,6 +79,35 @@ public sealed class Report(double seconds, BenchmarkSettings settings)
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Batching off, on and padded beside each other and beside the in-process limits, at each protocol and
+    /// concurrency: the ratios the targets are stated in, all from this one run.
+    /// </summary>
+    private void SideBySide(StringBuilder text)
+    {
+        if (Limits is not { } limits)
+        {
+            return;
+        }
+
+        text.AppendLine();
+        text.AppendLine($"### Side by side (items/s; ceiling {limits.Ceiling:F0}, unbatched limit {limits.Unbatched:F0}, both in-process, this run)");
+        text.AppendLine();
+        text.AppendLine("| protocol | concurrency | off | on | padded | on / off | padded / off | padded / on | on / ceiling | padded / ceiling | off / unbatched |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in _served.GroupBy(row => (row.Protocol, row.Concurrency)))
+        {
+            var itemsPerSecond = row.ToDictionary(r => r.Batching, r => r.Result.ItemsPerSecond);
+            if (!itemsPerSecond.TryGetValue("off", out var off) || !itemsPerSecond.TryGetValue("on", out var on) || !itemsPerSecond.TryGetValue("padded", out var padded))
+            {
+                continue;
+            }
+
+            text.AppendLine($"| {row.Key.Protocol} | {row.Key.Concurrency} | {off:F0} | {on:F0} | {padded:F0} | {on / off:F2} | {padded / off:F2} | {padded / on:F2} | " +
+                            $"{on / limits.Ceiling:F2} | {padded / limits.Ceiling:F2} | {off / limits.Unbatched:F2} |");
+        }
     }
 
     private static string RuntimeInformation() =>

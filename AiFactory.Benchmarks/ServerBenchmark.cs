@@ -14,13 +14,21 @@ namespace AiFactory.Benchmarks;
 public sealed record ServerBreakdown(double MeanBatch, double HandlerMs, double QueueMs, double ComputeMs)
 {
     public override string ToString() => $"mean batch {MeanBatch:F1}, handler {HandlerMs:F2} ms, queue {QueueMs:F2} ms, compute {ComputeMs:F2} ms";
+
+    /// <summary>Each figure's median over <paramref name="runs"/>.</summary>
+    public static ServerBreakdown Median(IReadOnlyList<ServerBreakdown> runs) => new(
+        Measurement.MedianOf(runs, run => run.MeanBatch), Measurement.MedianOf(runs, run => run.HandlerMs),
+        Measurement.MedianOf(runs, run => run.QueueMs), Measurement.MedianOf(runs, run => run.ComputeMs));
 }
 
-/// <summary>The server over JSON, binary and gRPC, batching off and on, at concurrency 1, 8 and 64.</summary>
+/// <summary>
+/// The server over JSON, binary and gRPC at concurrency 1, 8 and 64, each with batching off, on (batches at their own
+/// size) and padded (batches padded to powers of two). At each protocol and concurrency the three models are measured
+/// one after the other, <c>rounds</c> times in rotating order, so they meet the same machine; each row is the median.
+/// </summary>
 public static class ServerBenchmark
 {
-    public static async Task RunAsync(ServerProcess server, InProcessBenchmark.Limits limits, BenchmarkSettings settings, TimeSpan duration,
-        Report report)
+    public static async Task RunAsync(ServerProcess server, BenchmarkSettings settings, TimeSpan duration, int rounds, Report report)
     {
         var image = InProcessBenchmark.Image(1);
         var json = JsonBody(image);
@@ -31,25 +39,37 @@ public static class ServerBenchmark
             HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
         });
         var grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
-
-        foreach (var (batching, model) in new[] { ("off", ServerProcess.Direct), ("on", ServerProcess.Batched) })
+        var calls = new (string Protocol, Func<string, Task<int>> Call)[]
         {
-            var calls = new (string Protocol, Func<Task<int>> Call)[]
+            ("JSON", model => PostAsync(http, model, () => new ByteArrayContent(json) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } })),
+            ("binary", model => PostAsync(http, model, () => Binary(binary, headerLength))),
+            ("gRPC", model => GrpcAsync(grpc, model, image)),
+        };
+        var models = new[] { ("off", ServerProcess.Direct), ("on", ServerProcess.Batched), ("padded", ServerProcess.Padded) };
+
+        foreach (var (protocol, call) in calls.Where(c => settings.Protocols is null || settings.Protocols.Contains(c.Protocol)))
+        {
+            foreach (var concurrency in new[] { 1, 8, 64 })
             {
-                ("JSON", () => PostAsync(http, model, () => new ByteArrayContent(json) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } })),
-                ("binary", () => PostAsync(http, model, () => Binary(binary, headerLength))),
-                ("gRPC", () => GrpcAsync(grpc, model, image)),
-            };
-            foreach (var (protocol, call) in calls.Where(c => settings.Protocols is null || settings.Protocols.Contains(c.Protocol)))
-            {
-                foreach (var concurrency in new[] { 1, 8, 64 })
+                var runs = models.ToDictionary(model => model.Item1, _ => new List<(Measurement Result, ServerBreakdown Server)>());
+                for (var round = 0; round < rounds; round++)
                 {
-                    server.ResetPeak();
-                    var before = await CountsAsync(http, model);
-                    var measured = await Measurement.RunAsync(concurrency, duration, call, server.PeakRssMb);
-                    var breakdown = Breakdown(before, await CountsAsync(http, model));
-                    report.AddServed(batching, protocol, concurrency, measured, breakdown);
-                    Console.WriteLine($"server batching {batching}, {protocol}, concurrency {concurrency}: {measured.ItemsPerSecond:F0} items/s, p50 {measured.P50Ms:F2} ms, {breakdown}, failures {measured.Failures} {measured.FirstError}");
+                    // Rotate who goes first, so no model always meets a warmer or busier machine.
+                    foreach (var (batching, model) in models.Skip(round % models.Length).Concat(models.Take(round % models.Length)))
+                    {
+                        server.ResetPeak();
+                        var before = await CountsAsync(http, model);
+                        var measured = await Measurement.RunAsync(concurrency, duration, () => call(model), server.PeakRssMb);
+                        var breakdown = Breakdown(before, await CountsAsync(http, model));
+                        runs[batching].Add((measured, breakdown));
+                        Console.WriteLine($"server batching {batching}, {protocol}, concurrency {concurrency}, round {round + 1}: {measured.ItemsPerSecond:F0} items/s, p50 {measured.P50Ms:F2} ms, {breakdown}, failures {measured.Failures} {measured.FirstError}");
+                    }
+                }
+
+                foreach (var (batching, measured) in runs)
+                {
+                    report.AddServed(batching, protocol, concurrency, Measurement.Median([.. measured.Select(run => run.Result)]),
+                        ServerBreakdown.Median([.. measured.Select(run => run.Server)]));
                 }
             }
         }

@@ -7,10 +7,11 @@ using System.Text.Json;
 namespace AiFactory.Benchmarks;
 
 /// <summary>
-/// The inference server as its own process on Kestrel (real sockets). <see cref="StartAsync"/> gives it a repository
-/// holding the classifier twice: <c>direction</c> without batching and <c>direction-batched</c> with the dynamic
-/// batcher, and, when asked for, the text detector as <c>detection</c> (no batching);
-/// <see cref="StartSampleModelsAsync"/> serves the repository's own <c>models/</c>.
+/// The inference server as its own process on Kestrel (real sockets), with a repository holding the classifier
+/// three times: <c>direction</c> without batching, <c>direction-batched</c> with the dynamic batcher running each
+/// batch at its own size (<c>padded_batch_sizes</c> <c>[]</c>, as before padding existed) and <c>direction-padded</c>
+/// with batches padded to powers of two up to 64; and, when asked for, the text detector as <c>detection</c> (no
+/// batching). <see cref="StartSampleModelsAsync"/> serves the repository's own <c>models/</c>.
 /// </summary>
 /// <remarks>
 /// Environment for runs on other machines: <c>AIFACTORY_BENCH_SERVER_ENV</c> adds server settings
@@ -20,6 +21,7 @@ namespace AiFactory.Benchmarks;
 public sealed class ServerProcess : IAsyncDisposable
 {
     public const string Batched = "direction-batched";
+    public const string Padded = "direction-padded";
     public const string Direct = "direction";
     public const string Detection = "detection";
     public const int MaxQueueDelayUs = 500;
@@ -52,11 +54,9 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var repository = Directory.CreateTempSubdirectory("aifactory-bench-").FullName;
         Place(repository, Direct, modelPath, $$"""{ {{settings.ConfigFields(batched: false)}} }""");
-        Place(repository, Batched, modelPath, $$"""
-            { "max_batch_size": 64, "dynamic_batching": { "max_queue_delay_us": {{MaxQueueDelayUs}} },
-              "inputs": [ { "name": "x", "dims": [3, 48, 192] } ], "warmup": [1, 64],
-              {{settings.ConfigFields(batched: true)}} }
-            """);
+        // Padding stated both ways, so the two batched models differ only in it on every provider (a GPU pads by default).
+        Place(repository, Batched, modelPath, BatchedConfig(settings, "[]"));
+        Place(repository, Padded, modelPath, BatchedConfig(settings, "[1, 2, 4, 8, 16, 32, 64]", settings.CudaGraphs));
         if (detectionModelPath is not null)
         {
             Place(repository, Detection, detectionModelPath, $$"""{ {{settings.ConfigFields(batched: false)}} }""");
@@ -202,6 +202,12 @@ public sealed class ServerProcess : IAsyncDisposable
             return null;
         }
     }
+
+    private static string BatchedConfig(BenchmarkSettings settings, string paddedBatchSizes, bool cudaGraphs = false) => $$"""
+        { "max_batch_size": 64, "dynamic_batching": { "max_queue_delay_us": {{MaxQueueDelayUs}}, "padded_batch_sizes": {{paddedBatchSizes}} },
+          "inputs": [ { "name": "x", "dims": [3, 48, 192] } ], "warmup": [1, 64], "cuda_graphs": {{(cudaGraphs ? "true" : "false")}},
+          {{settings.ConfigFields(batched: true)}} }
+        """;
 
     private static void Place(string repository, string name, string modelPath, string config)
     {

@@ -1,7 +1,7 @@
 using AiFactory.Inference.Apis;
 using AiFactory.Inference.Extensions;
 using AiFactory.Inference.Grpc;
-using AiFactory.Inference.Protocol;
+using AiFactory.Inference.Protocol.Rest;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,7 +10,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.UseProtocolErrors();
+app.UseInferenceErrors();
 app.UseGrpcRequestLimits();
 app.MapDefaultEndpoints();
 app.MapServerApi();

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Runs on the device machine, from the repository root, with the payload parts already moved to $G by the earlier
 # calls (and the last ones carried with this call). Idempotent: a rerun skips what is already unpacked.
-# Usage: [RUNS="cuda:heuristic cuda:exhaustive"] [BENCH_ARGS="--protocols binary"] [RUN_TIMEOUT=110] bash .gpu/device.sh [seconds-per-row]
+# Usage: [RUNS="cuda cuda+graphs cpu"] [BENCH_ARGS="--protocols binary,gRPC"] [RUN_TIMEOUT=220] bash .gpu/device.sh [seconds-per-row]
+# Each run is PROVIDER[:CUDNN_SEARCH][+graphs]; every run serves batching off, on (each batch at its own size) and
+# padded (powers of two) side by side; +graphs also captures a CUDA graph per padded size on the padded model.
 set -u
 SECONDS_PER_ROW=${1:-2}
 G=${GPU_DIR:-/root/gpu}
@@ -44,18 +46,19 @@ export PATH="$G/dotnet:$PATH" DOTNET_ROOT="$G/dotnet" DOTNET_SYSTEM_GLOBALIZATIO
 export AIFACTORY_BENCH_SERVER_ENV="Logging__LogLevel__AiFactory=Information"
 dotnet --list-runtimes
 cd af
-# Each run: PROVIDER[:CUDNN_SEARCH], e.g. "cuda:heuristic cuda:exhaustive cpu". Optional BENCH_ARGS (e.g. --protocols binary)
-# and RUN_TIMEOUT (seconds per run). Per run two files come back: results-<run>.md and bench-<run>.log (the
-# benchmark's output, then the server's log).
-for run in ${RUNS:-cuda cpu}; do
+# Each run: PROVIDER[:CUDNN_SEARCH][+graphs], e.g. "cuda cuda+graphs cpu" (the default). Optional BENCH_ARGS (default
+# --protocols binary,gRPC) and RUN_TIMEOUT (seconds per run). Per run two files come back: results-<run>.md and
+# bench-<run>.log (the benchmark's output, then the server's log).
+for run in ${RUNS:-cuda cuda+graphs cpu}; do
+  graphs=; [ "${run%+graphs}" != "$run" ] && graphs=--cuda-graphs && run=${run%+graphs}
   provider=${run%%:*}; search=${run#*:}; [ "$search" = "$run" ] && search=
-  name=$provider${search:+-$search}
-  echo "== benchmark $name, $SECONDS_PER_ROW s per row, ${BENCH_ARGS:-all rows}, started $(date -u +%T)"
+  name=$provider${search:+-$search}${graphs:+-graphs}
+  echo "== benchmark $name, $SECONDS_PER_ROW s per row, ${BENCH_ARGS:---protocols binary,gRPC}, started $(date -u +%T)"
   rm -f "$G/server-$name.log"
   AIFACTORY_BENCH_SERVER_LOG="$G/server-$name.log" timeout ${RUN_TIMEOUT:-220} \
     dotnet AiFactory.Benchmarks/bin/Release/net10.0/AiFactory.Benchmarks.dll \
-      --provider "$provider" ${search:+--cudnn-conv-algo-search "$search"} --seconds "$SECONDS_PER_ROW" --detection \
-      ${BENCH_ARGS:-} --output "$OUT/results-$name.md" > "$OUT/bench-$name.log" 2>&1
+      --provider "$provider" ${search:+--cudnn-conv-algo-search "$search"} $graphs --seconds "$SECONDS_PER_ROW" --detection \
+      ${BENCH_ARGS:---protocols binary,gRPC} --output "$OUT/results-$name.md" > "$OUT/bench-$name.log" 2>&1
   echo "exit code $? at $(date -u +%T)"
   { echo "--- server log"; cat "$G/server-$name.log" 2>/dev/null; } >> "$OUT/bench-$name.log"
   grep -vE '^\|' "$OUT/bench-$name.log" | grep -v "^--- server log" | tail -40

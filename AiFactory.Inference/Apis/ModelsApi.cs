@@ -1,10 +1,12 @@
 using AiFactory.Inference.Protocol;
+using AiFactory.Inference.Protocol.Rest;
 using AiFactory.Inference.Runtime;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiFactory.Inference.Apis;
 
 /// <summary>Model metadata, model readiness and inference (Open Inference Protocol).</summary>
+/// <remarks>Refusals are <see cref="InferenceError"/>s, answered by <see cref="InferenceErrorHandler"/>.</remarks>
 public static class ModelsApi
 {
     public const string Platform = "onnxruntime_onnx";
@@ -23,68 +25,43 @@ public static class ModelsApi
         return app;
     }
 
-    private static Results<Ok<ModelMetadataResponse>, JsonHttpResult<ErrorResponse>> GetMetadata(
-        string model, string? version, InferenceService inference, Repository.ModelRepository repository)
+    private static Ok<ModelMetadataResponse> GetMetadata(string model, string? version, InferenceService inference, Repository.ModelRepository repository)
     {
-        try
+        var loaded = inference.ResolveReady(model, version);
+        return TypedResults.Ok(new ModelMetadataResponse
         {
-            var loaded = inference.ResolveReady(model, version);
-            return TypedResults.Ok(new ModelMetadataResponse
+            Name = loaded.Name,
+            Versions = repository.VersionsOf(loaded.Name),
+            Platform = Platform,
+            Inputs = Describe(loaded.Inputs),
+            Outputs = Describe(loaded.Outputs),
+            Parameters = new()
             {
-                Name = loaded.Name,
-                Versions = repository.VersionsOf(loaded.Name),
-                Platform = Platform,
-                Inputs = Describe(loaded.Inputs),
-                Outputs = Describe(loaded.Outputs),
-                Parameters = new()
-                {
-                    ["execution_provider"] = loaded.Provider,
-                    ["max_batch_size"] = loaded.Config.MaxBatchSize.ToString(),
-                    ["dynamic_batching"] = loaded.Config.BatchingEnabled ? "true" : "false",
-                },
-            });
-        }
-        catch (InferenceException e)
-        {
-            return Error(e);
-        }
+                ["execution_provider"] = loaded.Provider,
+                ["max_batch_size"] = loaded.Config.MaxBatchSize.ToString(),
+                ["dynamic_batching"] = loaded.Config.BatchingEnabled ? "true" : "false",
+                // What the server made of the config on this provider: the sizes batches run as, and CUDA graphs.
+                ["padded_batch_sizes"] = string.Join(',', loaded.Sessions.Plan.Padding.Sizes),
+                ["cuda_graphs"] = loaded.Sessions.Plan.CudaGraphs ? "true" : "false",
+            },
+        });
     }
 
-    private static Results<Ok, JsonHttpResult<ErrorResponse>> GetReady(string model, string? version, InferenceService inference)
+    private static Ok GetReady(string model, string? version, InferenceService inference)
     {
-        try
-        {
-            inference.ResolveReady(model, version);
-            return TypedResults.Ok();
-        }
-        catch (InferenceException e)
-        {
-            return Error(e);
-        }
+        inference.ResolveReady(model, version);
+        return TypedResults.Ok();
     }
 
-    private static async Task<Results<InferenceHttpResult, JsonHttpResult<ErrorResponse>>> InferAsync(
-        string model, string? version, HttpRequest request, InferenceService inference)
+    private static async Task<InferenceHttpResult> InferAsync(string model, string? version, HttpRequest request, InferenceService inference)
     {
-        try
-        {
-            // Unknown models are answered before reading what may be a large body.
-            inference.ResolveReady(model, version);
-            using var read = await InferenceRequestReader.ReadAsync(request, inference.Options.MaxRequestBodyBytes, request.HttpContext.RequestAborted);
-            var body = read.Request;
-            var (loaded, outputs) = await inference.InferAsync(model, version,
-                served => RestInference.Prepare(inference, served, body, read.Binary), request.HttpContext.RequestAborted);
-            // Outputs are ONNX Runtime's own buffers: the pooled request buffer can go back now.
-            return new InferenceHttpResult(loaded, body.Id, RestInference.EchoedParameters(body), outputs, RestInference.BinaryOutputs(body, outputs));
-        }
-        catch (InferenceException e)
-        {
-            return Error(e);
-        }
+        // Unknown models are answered before reading what may be a large body.
+        inference.ResolveReady(model, version);
+        using var body = await InferenceRequestReader.ReadAsync(request, inference.Options.MaxRequestBodyBytes, request.HttpContext.RequestAborted);
+        var result = await inference.InferAsync(RestInference.Decode(model, version, body.Request, body.Binary), request.HttpContext.RequestAborted);
+        // Outputs are ONNX Runtime's own buffers: the pooled request buffer can go back now.
+        return RestInference.Encode(result, body.Request);
     }
-
-    internal static JsonHttpResult<ErrorResponse> Error(InferenceException e) =>
-        TypedResults.Json(new ErrorResponse(e.Message), statusCode: e.StatusCode);
 
     private static List<TensorMetadata> Describe(IReadOnlyList<TensorSpec> specs) =>
         [.. specs.Select(spec => new TensorMetadata(spec.Name, spec.Datatype, spec.Shape))];

@@ -1,10 +1,12 @@
 using AiFactory.Inference.Protocol;
+using AiFactory.Inference.Protocol.Rest;
 using AiFactory.Inference.Repository;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiFactory.Inference.Apis;
 
 /// <summary>The <c>model_repository</c> extension: what the repository holds and in which state.</summary>
+/// <remarks>Refusals are <see cref="InferenceError"/>s, answered by <see cref="InferenceErrorHandler"/>.</remarks>
 public static class RepositoryApi
 {
     public static IEndpointRouteBuilder MapRepositoryApi(this IEndpointRouteBuilder app)
@@ -18,22 +20,19 @@ public static class RepositoryApi
         return app;
     }
 
-    private static async Task<Results<Ok, JsonHttpResult<ErrorResponse>>> LoadAsync(
-        string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
+    private static async Task<Ok> LoadAsync(string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
     {
-        var error = await loader.LoadAsync(model, cancellationToken);
-        return error is null ? TypedResults.Ok() : ModelsApi.Error(error);
+        await loader.LoadAsync(model, cancellationToken);
+        return TypedResults.Ok();
     }
 
-    private static async Task<Results<Ok, JsonHttpResult<ErrorResponse>>> UnloadAsync(
-        string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
+    private static async Task<Ok> UnloadAsync(string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
     {
-        var error = await loader.UnloadAsync(model, cancellationToken);
-        return error is null ? TypedResults.Ok() : ModelsApi.Error(error);
+        await loader.UnloadAsync(model, cancellationToken);
+        return TypedResults.Ok();
     }
 
-    private static async Task<Results<Ok<List<RepositoryIndexEntry>>, JsonHttpResult<ErrorResponse>>> GetIndexAsync(
-        HttpRequest request, ModelRepository repository)
+    private static async Task<Ok<List<RepositoryIndexEntry>>> GetIndexAsync(HttpRequest request, ModelRepository repository)
     {
         // The body is optional: {"ready": true} keeps only the versions that can serve.
         var readyOnly = false;
@@ -47,7 +46,7 @@ public static class RepositoryApi
             }
             catch (System.Text.Json.JsonException e)
             {
-                return TypedResults.Json(new ErrorResponse($"malformed JSON: {e.Message}"), statusCode: StatusCodes.Status400BadRequest);
+                throw InferenceError.InvalidArgument($"malformed JSON: {e.Message}");
             }
         }
 

@@ -1,4 +1,5 @@
 using AiFactory.Inference.Protocol;
+using AiFactory.Inference.Protocol.Rest;
 using AiFactory.Inference.Repository;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -33,8 +34,6 @@ public static class ServerApi
     /// Strict, as the protocol defines it: ready only when every model is. Kubernetes readiness uses <c>/health</c>
     /// instead, which stays up while one broken model is unavailable, so the others keep serving.
     /// </summary>
-    private static Results<Ok, JsonHttpResult<ErrorResponse>> GetServerReady(ModelRepository repository) =>
-        repository.IsServerReady(out var reason)
-            ? TypedResults.Ok()
-            : TypedResults.Json(new ErrorResponse(reason), statusCode: StatusCodes.Status503ServiceUnavailable);
+    private static Ok GetServerReady(ModelRepository repository) =>
+        repository.IsServerReady(out var reason) ? TypedResults.Ok() : throw InferenceError.Unavailable(reason);
 }

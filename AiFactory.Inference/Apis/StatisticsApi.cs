@@ -23,15 +23,12 @@ public static class StatisticsApi
         return app;
     }
 
-    private static Results<Ok<StatisticsResponse>, JsonHttpResult<ErrorResponse>> GetModelStatistics(
-        string model, string? version, ModelRepository repository)
+    private static Ok<StatisticsResponse> GetModelStatistics(string model, string? version, ModelRepository repository)
     {
         var entries = version is null
             ? repository.EntriesOf(model)
             : repository.Find(model, version).Entry is { } entry ? [entry] : [];
-        return entries.Count == 0
-            ? TypedResults.Json(new ErrorResponse(repository.Find(model, version).Error), statusCode: StatusCodes.Status404NotFound)
-            : Report(entries);
+        return entries.Count == 0 ? throw InferenceError.NotFound(repository.Find(model, version).Error) : Report(entries);
     }
 
     private static Ok<StatisticsResponse> Report(IEnumerable<ModelVersionEntry> entries) =>

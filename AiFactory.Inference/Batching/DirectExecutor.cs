@@ -11,7 +11,7 @@ namespace AiFactory.Inference.Batching;
 /// the pool, or its lease on the session) while ONNX Runtime still reads them; cancellation only ends the wait for a
 /// free instance.
 /// </remarks>
-public sealed class DirectExecutor(LoadedModel model, int? instanceCount) : IModelExecutor
+public sealed class DirectExecutor(IModelRunner model, int? instanceCount) : IModelExecutor
 {
     private readonly SemaphoreSlim? _instances = instanceCount is { } count ? new SemaphoreSlim(count, count) : null;
 
@@ -25,7 +25,7 @@ public sealed class DirectExecutor(LoadedModel model, int? instanceCount) : IMod
         try
         {
             var outputs = model.Run(work.Inputs, work.OutputNames, out var timings);
-            model.RecordExecution(work.BatchSize, timings);
+            model.RecordExecution(work.BatchSize, work.BatchSize, timings);
             return outputs;
         }
         finally

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Threading.Channels;
 using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Repository;
@@ -12,19 +11,23 @@ namespace AiFactory.Inference.Batching;
 /// it takes the oldest request and every later one with the same signature that still fits, up to
 /// <c>max_batch_size</c> items, waiting at most <c>max_queue_delay_us</c> from the oldest request's arrival for
 /// more to join (or until a preferred batch size is reached). Requests carrying k items count as k and are never
-/// split. Inputs are concatenated along the first dimension and outputs split back.
+/// split. Inputs are concatenated along the first dimension and outputs split back. With padded batch sizes, a
+/// batch runs as the smallest padded size that holds it (zero rows added) and the padding's outputs are dropped.
 /// </summary>
 /// <remarks>
 /// ONNX Runtime reads a request's inputs where they lie, in the request's own (pooled) buffer, and runs on the
 /// version's session, which the caller's lease keeps alive. So a request taken into a batch is answered only when
 /// the execution has ended: a timeout or a cancellation removes a request while it is queued and no later.
+/// Time comes from a <see cref="TimeProvider"/>, so tests drive the queue delay and timeouts without waiting.
 /// </remarks>
 public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
 {
-    private readonly LoadedModel _model;
+    private readonly IModelRunner _runner;
     private readonly int _maxBatchSize;
     private readonly DynamicBatchingConfig _config;
-    private readonly TimeSpan _maxDelay;
+    private readonly BatchPadding _padding;
+    private readonly TimeProvider _time;
+    private readonly long _maxDelayTicks;
     private readonly Channel<PendingRequest> _arrivals = Channel.CreateUnbounded<PendingRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly int _instanceCount;
     private readonly SemaphoreSlim _freeInstances;
@@ -32,15 +35,17 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
     private readonly Task _dispatcher;
     private readonly QueueLimits _limits;
 
-    public DynamicBatcher(LoadedModel model, int maxBatchSize, DynamicBatchingConfig config, int instanceCount)
+    public DynamicBatcher(IModelRunner runner, int maxBatchSize, DynamicBatchingConfig config, int instanceCount, BatchPadding padding, TimeProvider time)
     {
-        _model = model;
+        _runner = runner;
         _maxBatchSize = maxBatchSize;
         _config = config;
-        _maxDelay = TimeSpan.FromMicroseconds(config.MaxQueueDelayUs);
+        _padding = padding;
+        _time = time;
+        _maxDelayTicks = (long)(config.MaxQueueDelayUs * (time.TimestampFrequency / 1e6));
         _instanceCount = instanceCount;
         _freeInstances = new SemaphoreSlim(instanceCount, instanceCount);
-        _limits = new QueueLimits(model.Name, model.Version, config.MaxQueueSize, config.MaxQueueBytes);
+        _limits = new QueueLimits(runner.Name, runner.Version, config.MaxQueueSize, config.MaxQueueBytes);
         _dispatcher = Task.Run(DispatchAsync);
     }
 
@@ -48,23 +53,23 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
     {
         if (work.BatchSize > _maxBatchSize)
         {
-            throw InferenceException.BadRequest(
-                $"the request holds {work.BatchSize} items, more than max_batch_size ({_maxBatchSize}) of model '{_model.Name}'");
+            throw InferenceError.InvalidArgument(
+                $"the request holds {work.BatchSize} items, more than max_batch_size ({_maxBatchSize}) of model '{_runner.Name}'");
         }
 
         if (_dispatcher.IsCompleted)
         {
             // Never queue work nobody will take: the dispatcher only ends when the version is unloaded.
-            throw InferenceException.Unavailable($"model '{_model.Name}' version {_model.Version} is unloading");
+            throw InferenceError.Unavailable($"model '{_runner.Name}' version {_runner.Version} is unloading");
         }
 
         _limits.Enter(work.BatchSize, work.Bytes);
-        _model.Metrics.AddQueueDepth(_model.Name, _model.Version, work.BatchSize);
-        var pending = new PendingRequest(work, cancellationToken);
+        _runner.RecordQueueDepth(work.BatchSize);
+        var pending = new PendingRequest(work, _time, cancellationToken);
         if (!_arrivals.Writer.TryWrite(pending))
         {
             Dequeued(pending);
-            throw InferenceException.Unavailable($"model '{_model.Name}' version {_model.Version} is unloading");
+            throw InferenceError.Unavailable($"model '{_runner.Name}' version {_runner.Version} is unloading");
         }
 
         return pending.Completion.Task;
@@ -116,7 +121,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
             foreach (var pending in queue)
             {
                 Dequeued(pending);
-                pending.Abandon(InferenceException.Unavailable($"model '{_model.Name}' version {_model.Version} was unloaded"));
+                pending.Abandon(InferenceError.Unavailable($"model '{_runner.Name}' version {_runner.Version} was unloaded"));
             }
         }
     }
@@ -142,18 +147,18 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
     private async Task<List<PendingRequest>> FormBatchAsync(List<PendingRequest> queue, CancellationToken stopping)
     {
         var oldest = queue[0];
-        var deadline = oldest.EnqueuedAt + Stopwatch.Frequency * _maxDelay.Ticks / TimeSpan.TicksPerSecond;
+        var deadline = oldest.EnqueuedAt + _maxDelayTicks;
         while (true)
         {
             var items = CountFitting(queue, oldest.Work.Signature);
-            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            var remaining = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
             if (items >= _maxBatchSize || remaining <= TimeSpan.Zero || Array.IndexOf(_config.PreferredBatchSizes, items) >= 0)
             {
                 break;
             }
 
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            wait.CancelAfter(remaining);
+            using var delay = new CancellationTokenSource(remaining, _time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping, delay.Token);
             try
             {
                 if (!await _arrivals.Reader.WaitToReadAsync(wait.Token))
@@ -249,9 +254,8 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         if (pending.MarkDequeued())
         {
             _limits.Leave(pending.Work.BatchSize, pending.Work.Bytes);
-            _model.Metrics.AddQueueDepth(_model.Name, _model.Version, -pending.Work.BatchSize);
-            _model.Statistics.Queue.Add(pending.Waited().Ticks * 100);
-            _model.Metrics.RecordQueued(_model.Name, _model.Version, pending.Waited().TotalSeconds);
+            _runner.RecordQueueDepth(-pending.Work.BatchSize);
+            _runner.RecordQueueWait(_time.GetElapsedTime(pending.EnqueuedAt));
         }
     }
 
@@ -289,56 +293,54 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         }
     }
 
-    /// <summary>Runs the batch; returns each request's outputs, in batch order.</summary>
+    /// <summary>Runs the batch, padded when configured; returns each request's outputs, in batch order.</summary>
     private IReadOnlyList<Tensor>[] Run(List<PendingRequest> batch, List<byte[]> rented)
     {
         var items = batch.Sum(pending => pending.Work.BatchSize);
-        var started = Stopwatch.GetTimestamp();
-        IReadOnlyList<Tensor> inputs = batch[0].Work.Inputs;
-        if (batch.Count > 1)
-        {
-            inputs = Concatenate(batch, items, rented);
-        }
-
-        var joined = RunTimings.Nanoseconds(started, Stopwatch.GetTimestamp());
-        var outputs = _model.Run(inputs, batch[0].Work.OutputNames, out var timings);
-        _model.RecordExecution(items, timings.WithInput(joined));
-        if (batch.Count == 1)
+        var executed = _padding.SizeFor(items);
+        var started = _time.GetTimestamp();
+        // A lone request that needs no padding runs on its own buffers; anything else is joined (and padded) into pooled ones.
+        var whole = batch.Count == 1 && executed == items;
+        var inputs = whole ? batch[0].Work.Inputs : Join(batch, items, executed, rented);
+        var joined = (long)_time.GetElapsedTime(started).TotalNanoseconds;
+        var outputs = _runner.Run(inputs, batch[0].Work.OutputNames, out var timings);
+        _runner.RecordExecution(items, executed, timings.WithInput(joined));
+        if (whole)
         {
             return [outputs];
         }
 
-        // Slices are copies: the callers' answers do not depend on the batch's buffers.
+        // Slices are copies: the callers' answers do not depend on the batch's buffers, and padded rows are never sliced.
         var answers = new IReadOnlyList<Tensor>[batch.Count];
         var offset = 0;
         for (var i = 0; i < batch.Count; i++)
         {
-            answers[i] = TensorBatches.Slice(outputs, offset, batch[i].Work.BatchSize, items);
+            answers[i] = TensorBatches.Slice(outputs, offset, batch[i].Work.BatchSize, executed);
             offset += batch[i].Work.BatchSize;
         }
 
         return answers;
     }
 
-    /// <summary>Joins each input of the batch into a pooled buffer (batches of images are megabytes each).</summary>
-    private static Tensor[] Concatenate(List<PendingRequest> batch, int items, List<byte[]> rented)
+    /// <summary>Joins each input of the batch, and its padding, into a pooled buffer (batches of images are megabytes each).</summary>
+    private static Tensor[] Join(List<PendingRequest> batch, int items, int executed, List<byte[]> rented)
     {
         var first = batch[0].Work.Inputs;
         var inputs = new Tensor[first.Count];
         for (var i = 0; i < first.Count; i++)
         {
             var parts = batch.Select(pending => pending.Work.Inputs[i]).ToList();
-            var buffer = ArrayPool<byte>.Shared.Rent(parts.Sum(part => part.Data.Length));
+            var buffer = ArrayPool<byte>.Shared.Rent(checked((int)(parts.Sum(part => (long)part.Data.Length) + TensorBatches.PaddingBytes(parts[0], executed - items))));
             rented.Add(buffer);
-            inputs[i] = TensorBatches.Concatenate(parts, items, buffer);
+            inputs[i] = TensorBatches.Concatenate(parts, items, executed, buffer);
         }
 
         return inputs;
     }
 
     /// <summary>
-    /// Stops taking requests, answers those still queued with 503 and waits for the executions still running, so the
-    /// session can be freed once this returns.
+    /// Stops taking requests, answers those still queued with Unavailable and waits for the executions still running,
+    /// so the session can be freed once this returns.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -364,13 +366,14 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         private int _state;
         private int _dequeued;
 
-        public PendingRequest(InferenceWork work, CancellationToken cancellationToken)
+        public PendingRequest(InferenceWork work, TimeProvider time, CancellationToken cancellationToken)
         {
             Work = work;
+            EnqueuedAt = time.GetTimestamp();
             if (work.Timeout is { } timeout)
             {
-                var timer = new CancellationTokenSource(timeout);
-                timer.Token.Register(() => Abandon(InferenceException.Unavailable(
+                var timer = new CancellationTokenSource(timeout, time);
+                timer.Token.Register(() => Abandon(InferenceError.Unavailable(
                     $"the request waited longer than its timeout ({timeout.TotalMicroseconds:0} µs) in the queue")));
                 Completion.Task.ContinueWith(_ => timer.Dispose(), TaskScheduler.Default);
             }
@@ -384,14 +387,13 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
 
         public InferenceWork Work { get; }
 
-        public long EnqueuedAt { get; } = Stopwatch.GetTimestamp();
+        /// <summary>When it arrived, as a <see cref="TimeProvider"/> timestamp.</summary>
+        public long EnqueuedAt { get; }
 
         public TaskCompletionSource<IReadOnlyList<Tensor>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Still waiting for a batch: neither taken nor abandoned.</summary>
         public bool IsQueued => Volatile.Read(ref _state) == Queued;
-
-        public TimeSpan Waited() => Stopwatch.GetElapsedTime(EnqueuedAt);
 
         /// <summary>True the first time only, so a request leaves the queue's count once.</summary>
         public bool MarkDequeued() => Interlocked.Exchange(ref _dequeued, 1) == 0;

@@ -35,12 +35,12 @@ public sealed class QueueLimits(string model, string version, int maxItems, long
         }
     }
 
-    /// <summary>Takes room for a request, or refuses it: 400 when it could never fit, 503 while the queue is full.</summary>
+    /// <summary>Takes room for a request, or refuses it: InvalidArgument when it could never fit, Unavailable while the queue is full.</summary>
     public void Enter(int items, long bytes)
     {
         if (bytes > maxBytes)
         {
-            throw InferenceException.BadRequest(
+            throw InferenceError.InvalidArgument(
                 $"the request's inputs hold {bytes} bytes, more than max_queue_bytes ({maxBytes}) of model '{model}'");
         }
 
@@ -48,13 +48,13 @@ public sealed class QueueLimits(string model, string version, int maxItems, long
         {
             if (maxItems > 0 && _items + items > maxItems)
             {
-                throw InferenceException.Unavailable(
+                throw InferenceError.Unavailable(
                     $"model '{model}' version {version} is overloaded: its queue holds {maxItems} items (max_queue_size)");
             }
 
             if (_bytes + bytes > maxBytes)
             {
-                throw InferenceException.Unavailable(
+                throw InferenceError.Unavailable(
                     $"model '{model}' version {version} is overloaded: its queue holds {_bytes} of at most {maxBytes} bytes (max_queue_bytes)");
             }
 

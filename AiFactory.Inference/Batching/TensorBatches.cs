@@ -1,4 +1,3 @@
-using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Runtime;
 
 namespace AiFactory.Inference.Batching;
@@ -6,8 +5,12 @@ namespace AiFactory.Inference.Batching;
 /// <summary>Joins tensors along the first dimension and splits them back (row-major makes both plain copies).</summary>
 public static class TensorBatches
 {
-    /// <summary>Copies the parts into <paramref name="buffer"/> (pooled by the caller, at least as long as all parts).</summary>
-    public static Tensor Concatenate(IReadOnlyList<Tensor> parts, int items, byte[] buffer)
+    /// <summary>
+    /// Copies the parts (<paramref name="items"/> items in all) into <paramref name="buffer"/>, followed by zeros up to
+    /// <paramref name="executedItems"/> items: padding rows of zeros, which for BYTES are empty elements (a zero
+    /// length prefix each). The buffer is pooled by the caller and at least as long as the parts and their padding.
+    /// </summary>
+    public static Tensor Concatenate(IReadOnlyList<Tensor> parts, int items, int executedItems, byte[] buffer)
     {
         var offset = 0;
         foreach (var part in parts)
@@ -16,8 +19,19 @@ public static class TensorBatches
             offset += part.Data.Length;
         }
 
-        long[] shape = [items, .. parts[0].Shape.AsSpan(1)];
-        return parts[0] with { Shape = shape, Data = buffer.AsMemory(0, offset) };
+        var padding = (int)PaddingBytes(parts[0], executedItems - items);
+        buffer.AsSpan(offset, padding).Clear();
+        long[] shape = [executedItems, .. parts[0].Shape.AsSpan(1)];
+        return parts[0] with { Shape = shape, Data = buffer.AsMemory(0, offset + padding) };
+    }
+
+    /// <summary>The bytes <paramref name="paddingItems"/> rows of zeros take for a tensor shaped like <paramref name="part"/>.</summary>
+    public static long PaddingBytes(Tensor part, int paddingItems)
+    {
+        var elementsPerItem = Shapes.ElementCount(part.Shape.AsSpan(1));
+        var size = Datatypes.ElementSize(part.Datatype);
+        // A BYTES element is a 4-byte length prefix and its bytes: an empty one is the prefix alone.
+        return paddingItems * elementsPerItem * (size == 0 ? sizeof(int) : size);
     }
 
     /// <summary>Items [first, first + count) of each output of a batch of <paramref name="items"/>.</summary>

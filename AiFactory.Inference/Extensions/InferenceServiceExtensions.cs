@@ -1,4 +1,6 @@
+using AiFactory.Inference.Grpc;
 using AiFactory.Inference.Protocol;
+using AiFactory.Inference.Protocol.Rest;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
 using AiFactory.Inference.Telemetry;
@@ -26,6 +28,7 @@ public static class InferenceServiceExtensions
             options.SerializerOptions.TypeInfoResolverChain.Insert(2, Apis.ReplicaStatusJsonContext.Default);
         });
 
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ModelRepository>();
         builder.Services.AddSingleton<SessionFactory>();
         builder.Services.AddSingleton<InferenceService>();
@@ -37,6 +40,7 @@ public static class InferenceServiceExtensions
 
         builder.Services.AddGrpc(options =>
         {
+            options.Interceptors.Add<InferenceErrorInterceptor>();
             options.MaxReceiveMessageSize = builder.Configuration.GetValue($"{InferenceOptions.SectionName}:MaxRequestBodyBytes", new InferenceOptions().MaxRequestBodyBytes);
             options.MaxSendMessageSize = null;
         });

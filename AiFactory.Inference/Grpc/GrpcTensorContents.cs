@@ -20,21 +20,21 @@ public static class GrpcTensorContents
     {
         if (contents is null)
         {
-            throw InferenceException.BadRequest($"input '{name}' has neither contents nor raw_input_contents");
+            throw InferenceError.InvalidArgument($"input '{name}' has neither contents nor raw_input_contents");
         }
 
         var field = FieldOf(datatype)
-            ?? throw InferenceException.BadRequest($"input '{name}': {datatype} must be sent as raw_input_contents (protobuf has no 16-bit floats)");
+            ?? throw InferenceError.InvalidArgument($"input '{name}': {datatype} must be sent as raw_input_contents (protobuf has no 16-bit floats)");
         foreach (var (other, count) in Counts(contents))
         {
             if (other == field && count != elementCount)
             {
-                throw InferenceException.BadRequest($"input '{name}': {field} holds {count} values, but shape {Shapes.Format(shape)} holds {elementCount}");
+                throw InferenceError.InvalidArgument($"input '{name}': {field} holds {count} values, but shape {Shapes.Format(shape)} holds {elementCount}");
             }
 
             if (other != field && count > 0)
             {
-                throw InferenceException.BadRequest($"input '{name}': {other} holds values, but {datatype} values go in {field}");
+                throw InferenceError.InvalidArgument($"input '{name}': {other} holds values, but {datatype} values go in {field}");
             }
         }
 
@@ -102,7 +102,7 @@ public static class GrpcTensorContents
             var value = values[i].ToInt64(null);
             if (value < min || value > max)
             {
-                throw InferenceException.BadRequest($"input '{name}': element {i} ({value}) is out of range for {datatype}");
+                throw InferenceError.InvalidArgument($"input '{name}': element {i} ({value}) is out of range for {datatype}");
             }
 
             if (size == 1)

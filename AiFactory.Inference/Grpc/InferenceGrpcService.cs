@@ -5,7 +5,6 @@ using ModelMetadataResponse = AiFactory.Inference.Grpc.Protocol.ModelMetadataRes
 using ServerMetadataResponse = AiFactory.Inference.Grpc.Protocol.ServerMetadataResponse;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
-using Google.Protobuf;
 using Grpc.Core;
 
 namespace AiFactory.Inference.Grpc;
@@ -23,7 +22,7 @@ public sealed class InferenceGrpcService(InferenceService inference, ModelReposi
         Task.FromResult(new ServerReadyResponse { Ready = repository.IsServerReady(out _) });
 
     public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
-        Task.FromResult(new ModelReadyResponse { Ready = repository.Find(request.Name, NullIfEmpty(request.Version)).Entry is { IsReady: true } });
+        Task.FromResult(new ModelReadyResponse { Ready = repository.Find(request.Name, GrpcInference.NullIfEmpty(request.Version)).Entry is { IsReady: true } });
 
     public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerMetadataResponse
@@ -33,89 +32,24 @@ public sealed class InferenceGrpcService(InferenceService inference, ModelReposi
             Extensions = { ServerApi.Extensions },
         });
 
-    public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context) => Call(() =>
+    public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
-        var model = inference.ResolveReady(request.Name, NullIfEmpty(request.Version));
+        var model = inference.ResolveReady(request.Name, GrpcInference.NullIfEmpty(request.Version));
         var response = new ModelMetadataResponse { Name = model.Name, Platform = ModelsApi.Platform, Versions = { repository.VersionsOf(model.Name) } };
         response.Inputs.AddRange(model.Inputs.Select(Describe));
         response.Outputs.AddRange(model.Outputs.Select(Describe));
         return Task.FromResult(response);
-    });
-
-    public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context) => Call(async () =>
-    {
-        var (model, outputs) = await inference.InferAsync(request.ModelName, NullIfEmpty(request.ModelVersion),
-            served => Prepare(served, request), context.CancellationToken);
-        var headers = context.GetHttpContext().Response.Headers;
-        headers[InferenceHttpResult.ModelNameHeader] = model.Name;
-        headers[InferenceHttpResult.ModelVersionHeader] = model.Version;
-        var response = new ModelInferResponse { ModelName = model.Name, ModelVersion = model.Version, Id = request.Id };
-        foreach (var output in outputs)
-        {
-            response.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = output.Name, Datatype = output.Datatype, Shape = { output.Shape } });
-            response.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(output.Data));
-        }
-
-        return response;
-    });
-
-    private Batching.InferenceWork Prepare(LoadedModel model, ModelInferRequest request)
-    {
-        var raw = request.RawInputContents;
-        if (raw.Count > 0 && raw.Count != request.Inputs.Count)
-        {
-            throw InferenceException.BadRequest($"raw_input_contents has {raw.Count} entries for {request.Inputs.Count} inputs");
-        }
-
-        var inputs = new List<Tensor>(request.Inputs.Count);
-        for (var i = 0; i < request.Inputs.Count; i++)
-        {
-            var input = request.Inputs[i];
-            if (raw.Count > 0 && input.Contents is not null)
-            {
-                throw InferenceException.BadRequest($"input '{input.Name}' has contents while raw_input_contents is used");
-            }
-
-            long[] shape = [.. input.Shape];
-            if (raw.Count > 0)
-            {
-                inputs.Add(inference.DecodeInput(model, input.Name, input.Datatype, shape, raw[i].Memory, default));
-                continue;
-            }
-
-            // Typed contents are expanded only once the input, its shape and their count agree.
-            var (spec, count) = inference.CheckInput(model, input.Name, input.Datatype, shape);
-            inputs.Add(new Tensor(spec.Name, spec.Datatype, shape, GrpcTensorContents.ToBytes(spec.Name, spec.Datatype, shape, count, input.Contents)));
-        }
-
-        var timeout = request.Parameters.TryGetValue(InferenceService.TimeoutParameter, out var parameter)
-            ? parameter.Int64Param > 0
-                ? TimeSpan.FromMicroseconds(parameter.Int64Param)
-                : throw InferenceException.BadRequest($"parameter '{InferenceService.TimeoutParameter}' must be a positive int64 of microseconds")
-            : (TimeSpan?)null;
-        return InferenceService.CreateWork(model, inputs, [.. request.Outputs.Select(output => output.Name)], timeout);
     }
 
-    private static async Task<T> Call<T>(Func<Task<T>> call)
+    public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
-        try
-        {
-            return await call();
-        }
-        catch (InferenceException e)
-        {
-            throw new RpcException(new Status(e.StatusCode switch
-            {
-                StatusCodes.Status404NotFound => StatusCode.NotFound,
-                StatusCodes.Status413PayloadTooLarge => StatusCode.ResourceExhausted,
-                StatusCodes.Status503ServiceUnavailable => StatusCode.Unavailable,
-                _ => StatusCode.InvalidArgument,
-            }, e.Message));
-        }
+        var result = await inference.InferAsync(GrpcInference.Decode(request), context.CancellationToken);
+        var headers = context.GetHttpContext().Response.Headers;
+        headers[ModelHeaders.Name] = result.ModelName;
+        headers[ModelHeaders.Version] = result.ModelVersion;
+        return GrpcInference.Encode(result, request.Id);
     }
 
     private static ModelMetadataResponse.Types.TensorMetadata Describe(TensorSpec spec) =>
         new() { Name = spec.Name, Datatype = spec.Datatype, Shape = { spec.Shape } };
-
-    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

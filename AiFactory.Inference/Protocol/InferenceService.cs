@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using AiFactory.Inference.Batching;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
@@ -8,52 +7,49 @@ using Microsoft.Extensions.Options;
 namespace AiFactory.Inference.Protocol;
 
 /// <summary>
-/// The protocol-independent core of an inference: finds the model, validates and orders the inputs, runs them
-/// through the model's executor and keeps statistics. REST and gRPC only decode and encode around it.
+/// The protocol-independent core of an inference: finds the model, checks the call's inputs against it, decodes
+/// them, runs them through the model's executor and keeps statistics. The REST and gRPC codecs build the
+/// <see cref="InferenceCall"/> and encode the <see cref="InferenceResult"/>; refusals are <see cref="InferenceError"/>s.
 /// </summary>
 public sealed class InferenceService(ModelRepository repository, IOptions<InferenceOptions> options)
 {
-    /// <summary>Request parameter (Triton): how long the request may wait in the queue, in microseconds.</summary>
-    public const string TimeoutParameter = "timeout";
-
     public InferenceOptions Options => options.Value;
 
-    /// <summary>The ready model a request names; 404 for an unknown model or version, 503 for one not ready.</summary>
+    /// <summary>The ready model a request names; NotFound for an unknown model or version, Unavailable for one not ready.</summary>
     public LoadedModel ResolveReady(string name, string? version)
     {
         var entry = Resolve(name, version);
         return entry.IsReady
             ? entry.Model!
-            : throw InferenceException.Unavailable(
+            : throw InferenceError.Unavailable(
                 $"model '{name}' version {entry.Version} is not ready ({entry.State}{(entry.Reason.Length > 0 ? ": " + entry.Reason : "")})");
     }
 
-    /// <summary>The entry a request names, ready or not; 404 when there is none.</summary>
+    /// <summary>The entry a request names, ready or not; NotFound when there is none.</summary>
     public ModelVersionEntry Resolve(string name, string? version)
     {
         var lookup = repository.Find(name, version);
-        return lookup.Entry ?? throw InferenceException.NotFound(lookup.Error);
+        return lookup.Entry ?? throw InferenceError.NotFound(lookup.Error);
     }
 
     /// <summary>
-    /// Runs one request on the model it names and returns the model and the outputs. The model is leased for the
-    /// whole request, so a version swapped out meanwhile finishes this request before it is freed.
+    /// Runs one call on the model it names. The model is leased for the whole call, so a version swapped out
+    /// meanwhile finishes this call before it is freed.
     /// </summary>
-    public async Task<(LoadedModel Model, IReadOnlyList<Tensor> Outputs)> InferAsync(
-        string name, string? version, Func<LoadedModel, InferenceWork> prepare, CancellationToken cancellationToken)
+    public async Task<InferenceResult> InferAsync(InferenceCall call, CancellationToken cancellationToken)
     {
-        var model = Acquire(name, version);
+        var model = Acquire(call.Model, call.Version);
         var started = Stopwatch.GetTimestamp();
         Activity.Current?.SetTag("aifactory.model.name", model.Name);
         Activity.Current?.SetTag("aifactory.model.version", model.Version);
         try
         {
-            var work = prepare(model);
+            var work = Prepare(model, call);
             var outputs = await model.Executor.ExecuteAsync(work, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             model.Statistics.Success.Add(elapsed.Ticks * 100);
             model.Metrics.RecordRequest(model.Name, model.Version, "success", elapsed.TotalSeconds);
-            return (model, outputs);
+            return new InferenceResult(model.Name, model.Version, outputs);
         }
         catch (Exception e)
         {
@@ -69,77 +65,37 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
     }
 
     /// <summary>
-    /// Checks one input against the model's metadata and its bytes against its shape; returns the tensor.
-    /// <paramref name="data"/> is either raw bytes or, when null, decoded from <paramref name="json"/>.
+    /// Checks each input against the model's metadata (before any of its data is decoded), decodes it, puts the
+    /// inputs in the model's order, checks none is missing or repeated, and resolves the outputs and the batch size.
     /// </summary>
-    public Tensor DecodeInput(LoadedModel model, string? name, string? datatype, long[]? shape, ReadOnlyMemory<byte>? data, ReadOnlyMemory<byte> json)
-    {
-        var (spec, count) = CheckInput(model, name, datatype, shape);
-        if (data is null)
-        {
-            if (json.IsEmpty)
-            {
-                throw InferenceException.BadRequest($"input '{spec.Name}' has neither 'data' nor binary data");
-            }
-
-            return new Tensor(spec.Name, spec.Datatype, shape!, JsonTensorData.Decode(spec.Name, spec.Datatype, json.Span, count));
-        }
-
-        var bytes = data.Value;
-        var size = Datatypes.ElementSize(spec.Datatype);
-        if (size > 0 && bytes.Length != count * size)
-        {
-            throw InferenceException.BadRequest(
-                $"input '{spec.Name}': {bytes.Length} bytes of binary data, but shape {Shapes.Format(shape!)} of {spec.Datatype} needs {count * size}");
-        }
-
-        if (size == 0 && BytesElements.Count(spec.Name, bytes.Span) is var elements && elements != count)
-        {
-            throw InferenceException.BadRequest($"input '{spec.Name}': the binary data holds {elements} BYTES elements, the shape {count}");
-        }
-
-        return new Tensor(spec.Name, spec.Datatype, shape!, bytes);
-    }
-
-    /// <summary>
-    /// Checks one input's name, datatype and shape against the model's metadata, and its batch size, before any of
-    /// its data is read; returns the model's input and the element count of the shape.
-    /// </summary>
-    public (TensorSpec Spec, long ElementCount) CheckInput(LoadedModel model, string? name, string? datatype, long[]? shape)
-    {
-        var spec = FindInput(model, name);
-        var count = InputValidator.ValidateShape(spec, datatype, shape, options.Value.MaxElementsPerInput);
-        if (shape!.Length > 0)
-        {
-            CheckBatchSize(model, shape[0]);
-        }
-
-        return (spec, count);
-    }
-
-    /// <summary>
-    /// Puts decoded inputs in the model's order, checks none is missing or repeated, resolves the outputs to
-    /// return and the batch size, and builds the work item.
-    /// </summary>
-    public static InferenceWork CreateWork(LoadedModel model, List<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, TimeSpan? timeout)
+    private InferenceWork Prepare(LoadedModel model, InferenceCall call)
     {
         var ordered = new Tensor[model.Inputs.Count];
-        foreach (var input in inputs)
+        foreach (var input in call.Inputs)
         {
-            var index = IndexOf(model.Inputs, input.Name);
-            if (ordered[index] is not null)
+            var spec = FindInput(model, input.Name);
+            var count = InputValidator.ValidateShape(spec, input.Datatype, input.Shape, options.Value.MaxElementsPerInput);
+            var shape = input.Shape!;
+            // Before decoding: a batch the model cannot take is refused without reading its data.
+            if (shape.Length > 0)
             {
-                throw InferenceException.BadRequest($"input '{input.Name}' is given more than once");
+                CheckBatchSize(model, shape[0]);
             }
 
-            ordered[index] = input;
+            var index = IndexOf(model.Inputs, spec.Name);
+            if (ordered[index] is not null)
+            {
+                throw InferenceError.InvalidArgument($"input '{spec.Name}' is given more than once");
+            }
+
+            ordered[index] = new Tensor(spec.Name, spec.Datatype, shape, input.Data.Decode(spec, shape, count));
         }
 
         for (var i = 0; i < ordered.Length; i++)
         {
             if (ordered[i] is null)
             {
-                throw InferenceException.BadRequest($"input '{model.Inputs[i].Name}' is missing");
+                throw InferenceError.InvalidArgument($"input '{model.Inputs[i].Name}' is missing");
             }
         }
 
@@ -151,7 +107,7 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
             {
                 if (input.Shape[0] != ordered[0].Shape[0])
                 {
-                    throw InferenceException.BadRequest(
+                    throw InferenceError.InvalidArgument(
                         $"input '{input.Name}' has batch size {input.Shape[0]}, input '{ordered[0].Name}' {ordered[0].Shape[0]}: they must agree");
                 }
             }
@@ -159,29 +115,16 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
             CheckBatchSize(model, ordered[0].Shape[0]);
         }
 
-        return new InferenceWork(ordered, OutputNames(model, requestedOutputs), batchSize, timeout ?? DefaultTimeout(model));
+        return new InferenceWork(ordered, OutputNames(model, call.Outputs), batchSize, call.Timeout ?? DefaultTimeout(model));
     }
 
     private static void CheckBatchSize(LoadedModel model, long batchSize)
     {
         if (model.Config.MaxBatchSize > 0 && (batchSize < 1 || batchSize > model.Config.MaxBatchSize))
         {
-            throw InferenceException.BadRequest(
+            throw InferenceError.InvalidArgument(
                 $"batch size {batchSize} is outside 1..{model.Config.MaxBatchSize} (max_batch_size of model '{model.Name}')");
         }
-    }
-
-    /// <summary>Reads Triton's <c>timeout</c> request parameter (microseconds).</summary>
-    public static TimeSpan? TimeoutFrom(Dictionary<string, JsonElement>? parameters)
-    {
-        if (parameters is null || !parameters.TryGetValue(TimeoutParameter, out var value))
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var us) && us > 0
-            ? TimeSpan.FromMicroseconds(us)
-            : throw InferenceException.BadRequest($"parameter '{TimeoutParameter}' must be a positive number of microseconds");
     }
 
     private LoadedModel Acquire(string name, string? version)
@@ -196,13 +139,13 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
             }
         }
 
-        throw InferenceException.Unavailable($"model '{name}' is being replaced; try again");
+        throw InferenceError.Unavailable($"model '{name}' is being replaced; try again");
     }
 
     private static TensorSpec FindInput(LoadedModel model, string? name) =>
         name is not null && IndexOf(model.Inputs, name) is var index and >= 0
             ? model.Inputs[index]
-            : throw InferenceException.BadRequest(
+            : throw InferenceError.InvalidArgument(
                 $"unknown input '{name}'; model '{model.Name}' takes {string.Join(", ", model.Inputs.Select(i => i.Name))}");
 
     private static int IndexOf(IReadOnlyList<TensorSpec> specs, string name)
@@ -229,14 +172,14 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
         {
             if (IndexOf(model.Outputs, name) < 0)
             {
-                throw InferenceException.BadRequest(
+                throw InferenceError.InvalidArgument(
                     $"unknown output '{name}'; model '{model.Name}' returns {string.Join(", ", model.Outputs.Select(o => o.Name))}");
             }
         }
 
         if (requested.Distinct().Count() != requested.Count)
         {
-            throw InferenceException.BadRequest("an output is requested more than once");
+            throw InferenceError.InvalidArgument("an output is requested more than once");
         }
 
         return requested;
@@ -247,8 +190,8 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
 
     private static string Outcome(Exception e) => e switch
     {
-        InferenceException { StatusCode: < 500 } => "client_error",
-        InferenceException => "unavailable",
+        InferenceError { Kind: InferenceErrorKind.Unavailable } => "unavailable",
+        InferenceError => "client_error",
         OperationCanceledException => "cancelled",
         _ => "error",
     };

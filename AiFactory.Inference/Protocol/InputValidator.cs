@@ -10,17 +10,17 @@ public static class InputValidator
     {
         if (datatype != spec.Datatype)
         {
-            throw InferenceException.BadRequest($"input '{spec.Name}': datatype is '{datatype}', the model expects {spec.Datatype}");
+            throw InferenceError.InvalidArgument($"input '{spec.Name}': datatype is '{datatype}', the model expects {spec.Datatype}");
         }
 
         if (shape is null)
         {
-            throw InferenceException.BadRequest($"input '{spec.Name}': 'shape' is missing");
+            throw InferenceError.InvalidArgument($"input '{spec.Name}': 'shape' is missing");
         }
 
         if (shape.Length != spec.Shape.Length)
         {
-            throw InferenceException.BadRequest(
+            throw InferenceError.InvalidArgument(
                 $"input '{spec.Name}': shape {Shapes.Format(shape)} has rank {shape.Length}, the model expects {Shapes.Format(spec.Shape)}");
         }
 
@@ -28,12 +28,12 @@ public static class InputValidator
         {
             if (shape[i] < 0)
             {
-                throw InferenceException.BadRequest($"input '{spec.Name}': dimension {i} is negative ({shape[i]})");
+                throw InferenceError.InvalidArgument($"input '{spec.Name}': dimension {i} is negative ({shape[i]})");
             }
 
             if (spec.Shape[i] >= 0 && shape[i] != spec.Shape[i])
             {
-                throw InferenceException.BadRequest(
+                throw InferenceError.InvalidArgument(
                     $"input '{spec.Name}': shape {Shapes.Format(shape)} does not match the model's {Shapes.Format(spec.Shape)} at dimension {i}");
             }
         }
@@ -45,12 +45,12 @@ public static class InputValidator
         }
         catch (OverflowException)
         {
-            throw InferenceException.BadRequest($"input '{spec.Name}': shape {Shapes.Format(shape)} overflows the element count");
+            throw InferenceError.InvalidArgument($"input '{spec.Name}': shape {Shapes.Format(shape)} overflows the element count");
         }
 
         if (count > maxElements)
         {
-            throw InferenceException.BadRequest(
+            throw InferenceError.InvalidArgument(
                 $"input '{spec.Name}': shape {Shapes.Format(shape)} holds {count} elements, more than the limit of {maxElements}");
         }
 

@@ -80,6 +80,35 @@ public sealed record ModelConfig
     [JsonPropertyName("save_optimized_model")]
     public bool SaveOptimizedModel { get; set; }
 
+    /// <summary>
+    /// Input shapes to prepare at load besides the dims the model fixes: each entry maps input names to dims
+    /// (without the batch dimension when batched, as <see cref="Inputs"/>' dims), e.g. the image sizes a detector
+    /// serves. Each is warmed at every padded batch size; on a GPU provider each gets sessions of its own.
+    /// </summary>
+    [JsonPropertyName("warmup_shapes")]
+    public Dictionary<string, long[]>[] WarmupShapes { get; set; } = [];
+
+    /// <summary>
+    /// One ONNX Runtime session per prepared shape (see <see cref="WarmupShapes"/>), so each session only ever sees
+    /// one shape; other shapes run on a shared session. Null: on for CUDA and TensorRT, whose convolutions plan for
+    /// the last shape they saw (docs/performance.md), off for the CPU, which gains nothing and would hold the weights
+    /// once per shape.
+    /// </summary>
+    [JsonPropertyName("session_per_shape")]
+    public bool? SessionPerShape { get; set; }
+
+    /// <summary>
+    /// CUDA only: run each prepared shape as a captured CUDA graph (ONNX Runtime's <c>enable_cuda_graph</c>, inputs and
+    /// outputs bound to device buffers). Needs dynamic batching with padded batch sizes and fixed dims; ignored, with
+    /// the reason logged, where the model runs on the CPU.
+    /// </summary>
+    [JsonPropertyName("cuda_graphs")]
+    public bool CudaGraphs { get; set; }
+
+    /// <summary>TensorRT only (<c>execution_provider: tensorrt</c>): its settings; absent, the defaults.</summary>
+    [JsonPropertyName("tensorrt")]
+    public TensorRtConfig? TensorRt { get; set; }
+
     /// <summary>The parsed <see cref="ExecutionProvider"/>; valid once <see cref="Load"/> returned.</summary>
     [JsonIgnore]
     public ExecutionProvider Provider => Enum.Parse<ExecutionProvider>(ExecutionProvider, ignoreCase: true);
@@ -137,6 +166,24 @@ public sealed record ModelConfig
                 $"batch size {size} must be between 1 and max_batch_size ({MaxBatchSize})");
         }
 
+        Require(path, "cuda_graphs", !CudaGraphs || BatchingEnabled, "needs dynamic_batching: a graph is captured for each padded batch size");
+        Require(path, "cuda_graphs", !CudaGraphs || Provider is Repository.ExecutionProvider.Cuda or Repository.ExecutionProvider.Auto,
+            $"needs execution_provider cuda or auto, not '{ExecutionProvider}'");
+        Require(path, "cuda_graphs", !CudaGraphs || DynamicBatching?.PaddedBatchSizes is not [],
+            "needs padded batch sizes, but 'dynamic_batching.padded_batch_sizes' is empty");
+        Require(path, "cuda_graphs", !CudaGraphs || SessionPerShape is not false, "needs a session per shape, but 'session_per_shape' is false");
+        Require(path, "tensorrt", TensorRt is null || Provider == Repository.ExecutionProvider.TensorRT,
+            $"needs execution_provider tensorrt, not '{ExecutionProvider}'");
+        Require(path, "tensorrt.max_workspace_bytes", TensorRt is not { MaxWorkspaceBytes: < 0 }, "must be 0 (TensorRT's default) or more");
+        for (var i = 0; i < WarmupShapes.Length; i++)
+        {
+            Require(path, $"warmup_shapes[{i}]", WarmupShapes[i].Count > 0, "must name at least one input");
+            foreach (var (name, dims) in WarmupShapes[i])
+            {
+                Require(path, $"warmup_shapes[{i}].{name}", dims.All(d => d >= 0), "dimensions must be 0 or more");
+            }
+        }
+
         DynamicBatching?.Validate(path, MaxBatchSize);
         VersionPolicy?.Validate(path);
         for (var i = 0; i < Inputs.Length; i++)
@@ -182,6 +229,14 @@ public sealed record DynamicBatchingConfig
     [JsonPropertyName("default_timeout_us")]
     public long DefaultTimeoutUs { get; set; }
 
+    /// <summary>
+    /// Batch sizes a batch is padded to (ascending, ending with <c>max_batch_size</c>): it runs as the smallest that
+    /// holds it, and the padding's outputs are dropped. Null: powers of two up to <c>max_batch_size</c> on CUDA and
+    /// TensorRT, none on the CPU (where a padded row costs as much as a real one); <c>[]</c>: never padded.
+    /// </summary>
+    [JsonPropertyName("padded_batch_sizes")]
+    public int[]? PaddedBatchSizes { get; set; }
+
     internal void Validate(string path, int maxBatchSize)
     {
         ModelConfig.Require(path, "dynamic_batching.max_queue_delay_us", MaxQueueDelayUs >= 0, "must be 0 or more");
@@ -192,6 +247,19 @@ public sealed record DynamicBatchingConfig
         {
             ModelConfig.Require(path, "dynamic_batching.preferred_batch_sizes", size >= 1 && size <= maxBatchSize,
                 $"{size} must be between 1 and max_batch_size ({maxBatchSize})");
+        }
+
+        if (PaddedBatchSizes is { Length: > 0 } padded)
+        {
+            const string field = "dynamic_batching.padded_batch_sizes";
+            foreach (var size in padded)
+            {
+                ModelConfig.Require(path, field, size >= 1 && size <= maxBatchSize, $"{size} must be between 1 and max_batch_size ({maxBatchSize})");
+            }
+
+            ModelConfig.Require(path, field, padded.Zip(padded.Skip(1)).All(pair => pair.First < pair.Second), "must be in ascending order without repeats");
+            ModelConfig.Require(path, field, padded[^1] == maxBatchSize,
+                $"must end with max_batch_size ({maxBatchSize}), so that every batch fits a padded size");
         }
     }
 }
@@ -223,6 +291,26 @@ public sealed record VersionPolicyConfig
         ModelConfig.Require(path, "version_policy.latest", Latest is null or >= 1, $"must be 1 or more, not {Latest}");
         ModelConfig.Require(path, "version_policy.specific", Specific is null || Specific.All(v => v >= 1), "versions are positive integers");
     }
+}
+
+/// <summary>TensorRT's settings (<see cref="ModelConfig.TensorRt"/>), as ONNX Runtime's TensorRT provider names them without <c>trt_</c>.</summary>
+public sealed record TensorRtConfig
+{
+    /// <summary>Let TensorRT run layers in FP16 where it measures faster (numerics change: validate the version).</summary>
+    [JsonPropertyName("fp16")]
+    public bool Fp16 { get; set; }
+
+    /// <summary>Workspace TensorRT may use to build an engine, in bytes; 0: TensorRT's default.</summary>
+    [JsonPropertyName("max_workspace_bytes")]
+    public long MaxWorkspaceBytes { get; set; }
+
+    /// <summary>Keep built engines in the version's <c>tensorrt-cache</c> folder, so a restart loads instead of building.</summary>
+    [JsonPropertyName("engine_cache")]
+    public bool EngineCache { get; set; } = true;
+
+    /// <summary>Keep TensorRT's layer timings there too, so building an engine for another shape is faster.</summary>
+    [JsonPropertyName("timing_cache")]
+    public bool TimingCache { get; set; } = true;
 }
 
 /// <summary>Dimensions for one input; see <see cref="ModelConfig.Inputs"/>.</summary>

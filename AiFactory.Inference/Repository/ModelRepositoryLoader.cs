@@ -17,6 +17,7 @@ public sealed class ModelRepositoryLoader(
     InferenceMetrics metrics,
     IOptions<ModelRepositoryOptions> options,
     IHostEnvironment environment,
+    TimeProvider time,
     ILogger<ModelRepositoryLoader> logger) : BackgroundService
 {
     public const string ModelFileName = "model.onnx";
@@ -47,14 +48,14 @@ public sealed class ModelRepositoryLoader(
     }
 
     /// <summary>
-    /// Loads (or reloads) a model now, even one unloaded before. Returns null, or the refusal with its status:
-    /// 404 for a model not in the folder, 400 for one that does not load.
+    /// Loads (or reloads) a model now, even one unloaded before. Throws NotFound for a model not in the folder and
+    /// InvalidArgument for one that does not load.
     /// </summary>
-    public async Task<InferenceException?> LoadAsync(string name, CancellationToken cancellationToken)
+    public async Task LoadAsync(string name, CancellationToken cancellationToken)
     {
         if (!IsModelName(name) || !Directory.Exists(Path.Combine(RootPath, name)))
         {
-            return InferenceException.NotFound($"model '{name}' is not in the repository");
+            throw InferenceError.NotFound($"model '{name}' is not in the repository");
         }
 
         await _sync.WaitAsync(cancellationToken);
@@ -63,11 +64,15 @@ public sealed class ModelRepositoryLoader(
             _unloaded.Remove(name);
             SyncModel(name);
             var entries = repository.EntriesOf(name);
-            return entries.Count == 0
-                ? InferenceException.BadRequest($"model '{name}' has no version folder with a {ModelFileName}")
-                : entries.FirstOrDefault(entry => !entry.IsReady) is { } failed
-                    ? InferenceException.BadRequest($"failed to load '{name}' version {failed.Version}: {failed.Reason}")
-                    : null;
+            if (entries.Count == 0)
+            {
+                throw InferenceError.InvalidArgument($"model '{name}' has no version folder with a {ModelFileName}");
+            }
+
+            if (entries.FirstOrDefault(entry => !entry.IsReady) is { } failed)
+            {
+                throw InferenceError.InvalidArgument($"failed to load '{name}' version {failed.Version}: {failed.Reason}");
+            }
         }
         finally
         {
@@ -75,8 +80,8 @@ public sealed class ModelRepositoryLoader(
         }
     }
 
-    /// <summary>Unloads every version of a model; polling leaves it unloaded until it is loaded again. 404 for an unknown model.</summary>
-    public async Task<InferenceException?> UnloadAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Unloads every version of a model; polling leaves it unloaded until it is loaded again. NotFound for an unknown model.</summary>
+    public async Task UnloadAsync(string name, CancellationToken cancellationToken)
     {
         await _sync.WaitAsync(cancellationToken);
         try
@@ -84,7 +89,7 @@ public sealed class ModelRepositoryLoader(
             var entries = repository.EntriesOf(name);
             if (entries.Count == 0)
             {
-                return InferenceException.NotFound($"unknown model '{name}'");
+                throw InferenceError.NotFound($"unknown model '{name}'");
             }
 
             _unloaded.Add(name);
@@ -95,7 +100,6 @@ public sealed class ModelRepositoryLoader(
             }
 
             logger.LogInformation("Model {Model} unloaded", name);
-            return null;
         }
         finally
         {
@@ -204,8 +208,7 @@ public sealed class ModelRepositoryLoader(
 
         try
         {
-            var (session, provider) = sessions.Create(path, config);
-            var model = new LoadedModel(name, version, session, provider, config, metrics, logger);
+            var model = new LoadedModel(name, version, sessions.Open(path, config, name, version), config, metrics, logger, time);
             try
             {
                 Warmup.Run(model);
@@ -217,7 +220,7 @@ public sealed class ModelRepositoryLoader(
             }
 
             Retire(repository.Set(ModelVersionEntry.Ready(model)));
-            logger.LogInformation("Model {Model} version {Version} is ready on {Provider}{Replaced}", name, version, provider,
+            logger.LogInformation("Model {Model} version {Version} is ready on {Provider}{Replaced}", name, version, model.Provider,
                 current is { IsReady: true } ? " (replacing the previous file)" : "");
         }
         catch (Exception e)

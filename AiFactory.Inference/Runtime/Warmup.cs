@@ -1,7 +1,11 @@
+using System.Runtime.InteropServices;
 
 namespace AiFactory.Inference.Runtime;
 
-/// <summary>Runs a model once per configured warmup batch size, on zeros, before it is reported ready.</summary>
+/// <summary>
+/// Runs a model before it is reported ready, on zeros: once per configured <c>warmup</c> batch size, then once per
+/// prepared shape (every padded batch size of every warmup shape), each on the session that will serve it.
+/// </summary>
 public static class Warmup
 {
     /// <summary>Size used for a dimension that is variable in the model and not fixed by <c>config.json</c>.</summary>
@@ -9,17 +13,46 @@ public static class Warmup
 
     public static void Run(LoadedModel model)
     {
+        var outputs = model.Outputs.Select(output => output.Name).ToList();
         foreach (var batchSize in model.Config.Warmup)
         {
-            var inputs = model.Inputs.Select(spec => Zeros(spec, batchSize, model.Config.MaxBatchSize > 0)).ToList();
-            model.Run(inputs, [.. model.Outputs.Select(output => output.Name)]);
+            model.Run([.. model.Inputs.Select(spec => Zeros(spec, ConfiguredShape(spec, batchSize, model.Config.MaxBatchSize > 0)))], outputs);
+        }
+
+        foreach (var shape in model.Sessions.Prepared)
+        {
+            model.Run([.. model.Inputs.Select((spec, i) => Zeros(spec, shape[i]))], outputs);
         }
     }
 
-    private static Tensor Zeros(TensorSpec spec, int batchSize, bool batched)
+    /// <summary>
+    /// Inputs of <paramref name="shape"/> whose values tell runs apart (reproducible uniform [0, 1) for FP32, zeros
+    /// otherwise): what a captured CUDA graph is checked with.
+    /// </summary>
+    public static IReadOnlyList<Tensor> Probe(IReadOnlyList<TensorSpec> inputs, long[][] shape)
     {
-        var shape = spec.Shape.Select((dimension, i) =>
-            i == 0 && (batched || dimension < 0) ? batchSize : dimension < 0 ? DefaultVariableDimension : dimension).ToArray();
+        var random = new Random(17);
+        return [.. inputs.Select((spec, i) =>
+        {
+            var tensor = Zeros(spec, shape[i]);
+            if (spec.Datatype == Datatypes.Fp32)
+            {
+                foreach (ref var value in MemoryMarshal.Cast<byte, float>(MemoryMarshal.AsMemory(tensor.Data).Span))
+                {
+                    value = random.NextSingle();
+                }
+            }
+
+            return tensor;
+        })];
+    }
+
+    private static long[] ConfiguredShape(TensorSpec spec, int batchSize, bool batched) =>
+        [.. spec.Shape.Select((dimension, i) =>
+            i == 0 && (batched || dimension < 0) ? batchSize : dimension < 0 ? DefaultVariableDimension : dimension)];
+
+    private static Tensor Zeros(TensorSpec spec, long[] shape)
+    {
         var count = Shapes.ElementCount(shape);
         var size = Datatypes.ElementSize(spec.Datatype);
         // BYTES: every element is an empty string, a zero length prefix.

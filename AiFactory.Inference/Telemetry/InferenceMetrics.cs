@@ -17,6 +17,7 @@ public sealed class InferenceMetrics
     private readonly Histogram<double> _queueDuration;
     private readonly Histogram<double> _computeDuration;
     private readonly Histogram<int> _batchSize;
+    private readonly Counter<long> _padding;
     private readonly UpDownCounter<long> _queueDepth;
 
     private static readonly InstrumentAdvice<double> LatencyBuckets = new() { HistogramBucketBoundaries = Microsoft.Extensions.Hosting.Extensions.LatencyBucketsSeconds };
@@ -30,6 +31,8 @@ public sealed class InferenceMetrics
         _queueDuration = meter.CreateHistogram("aifactory.inference.queue.duration", "s", "Time a request waited for its batch", advice: LatencyBuckets);
         _computeDuration = meter.CreateHistogram("aifactory.inference.compute.duration", "s", "Time one model execution took", advice: LatencyBuckets);
         _batchSize = meter.CreateHistogram<int>("aifactory.inference.batch.size", "{item}", "Items per model execution");
+        _padding = meter.CreateCounter<long>("aifactory.inference.batch.padding", "{item}",
+            "Rows of zeros added to batches to reach a padded batch size (not counted as items)");
         _queueDepth = meter.CreateUpDownCounter<long>(QueueDepthInstrument, "{item}", "Items waiting in the batcher");
         Meter = meter;
     }
@@ -44,12 +47,17 @@ public sealed class InferenceMetrics
         _requestDuration.Record(seconds, tags);
     }
 
-    public void RecordExecution(string model, string version, string provider, int batchSize, double seconds)
+    /// <summary>One execution of <paramref name="items"/> real items, run with <paramref name="paddingItems"/> rows of padding.</summary>
+    public void RecordExecution(string model, string version, string provider, int items, int paddingItems, double seconds)
     {
         var tags = new TagList { { "model", model }, { "version", version }, { "provider", provider } };
-        _items.Add(batchSize, tags);
-        _batchSize.Record(batchSize, tags);
+        _items.Add(items, tags);
+        _batchSize.Record(items, tags);
         _computeDuration.Record(seconds, tags);
+        if (paddingItems > 0)
+        {
+            _padding.Add(paddingItems, tags);
+        }
     }
 
     public void RecordQueued(string model, string version, double seconds) =>

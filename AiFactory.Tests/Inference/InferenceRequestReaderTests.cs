@@ -1,5 +1,6 @@
 using System.Text;
 using AiFactory.Inference.Protocol;
+using AiFactory.Inference.Protocol.Rest;
 using Microsoft.AspNetCore.Http;
 
 namespace AiFactory.Tests.Inference;
@@ -45,10 +46,10 @@ public sealed class InferenceRequestReaderTests
     {
         var json = Encoding.UTF8.GetBytes(Request);
 
-        var refused = await Assert.ThrowsAsync<InferenceException>(() =>
+        var refused = await Assert.ThrowsAsync<InferenceError>(() =>
             InferenceRequestReader.ReadAsync(RequestWith(json, declaredLength: null), json.Length - 1, CancellationToken.None));
 
-        Assert.Equal(StatusCodes.Status413PayloadTooLarge, refused.StatusCode);
+        Assert.Equal(InferenceErrorKind.ResourceExhausted, refused.Kind);
         Assert.Equal($"the request body is larger than the limit of {json.Length - 1} bytes", refused.Message);
     }
 

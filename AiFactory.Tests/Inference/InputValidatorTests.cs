@@ -20,14 +20,14 @@ public sealed class InputValidatorTests
     [InlineData("FP32", new long[] { 1000, 3, 1000, 1000 }, "input 'x': shape [1000,3,1000,1000] holds 3000000000 elements, more than the limit of 1000000")]
     public void A_mismatch_is_a_bad_request_that_names_the_input_and_the_problem(string datatype, long[] shape, string expected)
     {
-        var error = Assert.Throws<InferenceException>(() => InputValidator.ValidateShape(Image, datatype, shape, 1_000_000));
+        var error = Assert.Throws<InferenceError>(() => InputValidator.ValidateShape(Image, datatype, shape, 1_000_000));
 
-        Assert.Equal(400, error.StatusCode);
+        Assert.Equal(InferenceErrorKind.InvalidArgument, error.Kind);
         Assert.Equal(expected, error.Message);
     }
 
     [Fact]
     public void A_missing_shape_is_a_bad_request() =>
         Assert.Equal("input 'x': 'shape' is missing",
-            Assert.Throws<InferenceException>(() => InputValidator.ValidateShape(Image, "FP32", null, 10)).Message);
+            Assert.Throws<InferenceError>(() => InputValidator.ValidateShape(Image, "FP32", null, 10)).Message);
 }

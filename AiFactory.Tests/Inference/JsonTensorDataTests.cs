@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AiFactory.Inference.Protocol;
+using AiFactory.Inference.Protocol.Rest;
 using AiFactory.Inference.Runtime;
 
 namespace AiFactory.Tests.Inference;
@@ -26,9 +27,9 @@ public sealed class JsonTensorDataTests
     [InlineData("{\"a\": 1}", 1, "input 'x': 'data' must be an array")]
     public void Data_that_does_not_fit_the_shape_is_a_bad_request(string json, long count, string expected)
     {
-        var error = Assert.Throws<InferenceException>(() => Decode(json, count));
+        var error = Assert.Throws<InferenceError>(() => Decode(json, count));
 
-        Assert.Equal(400, error.StatusCode);
+        Assert.Equal(InferenceErrorKind.InvalidArgument, error.Kind);
         Assert.Equal(expected, error.Message);
     }
 

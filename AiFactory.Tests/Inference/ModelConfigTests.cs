@@ -42,6 +42,32 @@ public sealed class ModelConfigTests : IDisposable
         Assert.Equal(expected, ModelConfig.Load(Write(json)).DynamicBatching!.MaxQueueBytes);
     }
 
+    [Fact]
+    public void Padding_sessions_graphs_and_tensorrt_are_read_with_their_names()
+    {
+        var config = ModelConfig.Load(Write("""
+            { "max_batch_size": 64, "execution_provider": "tensorrt", "session_per_shape": false,
+              "dynamic_batching": { "padded_batch_sizes": [16, 64] },
+              "warmup_shapes": [ { "x": [3, 640, 640] } ],
+              "tensorrt": { "fp16": true, "max_workspace_bytes": 1024, "engine_cache": false } }
+            """));
+
+        Assert.Equal([16, 64], config.DynamicBatching!.PaddedBatchSizes!);
+        Assert.False(config.SessionPerShape);
+        Assert.Equal([3L, 640, 640], Assert.Single(config.WarmupShapes)["x"]);
+        Assert.Equal(new TensorRtConfig { Fp16 = true, MaxWorkspaceBytes = 1024, EngineCache = false, TimingCache = true }, config.TensorRt);
+        Assert.False(config.CudaGraphs);
+    }
+
+    [Fact]
+    public void Left_out_padded_sizes_and_sessions_are_the_providers_to_choose()
+    {
+        var config = ModelConfig.Load(Write("""{ "max_batch_size": 8, "dynamic_batching": { } }"""));
+
+        Assert.Null(config.DynamicBatching!.PaddedBatchSizes);
+        Assert.Null(config.SessionPerShape);
+    }
+
     [Theory]
     [InlineData("""{ }""", "exhaustive", "EXHAUSTIVE")]
     [InlineData("""{ "cudnn_conv_algo_search": "heuristic" }""", "heuristic", "HEURISTIC")]
@@ -52,7 +78,7 @@ public sealed class ModelConfigTests : IDisposable
         var config = ModelConfig.Load(Write(json));
 
         Assert.Equal(expected, config.CudnnConvAlgoSearch);
-        Assert.Equal(onnxRuntimeName, SessionFactory.CudnnConvAlgoSearch(config.CudnnConvAlgoSearch));
+        Assert.Equal(onnxRuntimeName, ProviderOptions.CudnnConvAlgoSearch(config.CudnnConvAlgoSearch));
     }
 
     /// <summary>
@@ -92,6 +118,20 @@ public sealed class ModelConfigTests : IDisposable
     [InlineData("null", "'$' the file must hold a JSON object")]
     [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "max_queue_bytes": 0 } }""", "'dynamic_batching.max_queue_bytes' must be 1 or more, not 0")]
     [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "max_queue_bytes": -5 } }""", "'dynamic_batching.max_queue_bytes' must be 1 or more, not -5")]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "padded_batch_sizes": [1, 4, 2, 8] } }""", "'dynamic_batching.padded_batch_sizes' must be in ascending order without repeats")]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "padded_batch_sizes": [1, 2, 2, 8] } }""", "'dynamic_batching.padded_batch_sizes' must be in ascending order without repeats")]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "padded_batch_sizes": [1, 2, 4] } }""", "'dynamic_batching.padded_batch_sizes' must end with max_batch_size (8), so that every batch fits a padded size")]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "padded_batch_sizes": [0, 8] } }""", "'dynamic_batching.padded_batch_sizes' 0 must be between 1 and max_batch_size (8)")]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "padded_batch_sizes": [8, 16] } }""", "'dynamic_batching.padded_batch_sizes' 16 must be between 1 and max_batch_size (8)")]
+    [InlineData("""{ "cuda_graphs": true }""", "'cuda_graphs' needs dynamic_batching: a graph is captured for each padded batch size")]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { }, "cuda_graphs": true, "execution_provider": "cpu" }""", "'cuda_graphs' needs execution_provider cuda or auto, not 'cpu'")]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "padded_batch_sizes": [] }, "cuda_graphs": true }""", "'cuda_graphs' needs padded batch sizes, but 'dynamic_batching.padded_batch_sizes' is empty")]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { }, "cuda_graphs": true, "session_per_shape": false }""", "'cuda_graphs' needs a session per shape, but 'session_per_shape' is false")]
+    [InlineData("""{ "tensorrt": { "fp16": true } }""", "'tensorrt' needs execution_provider tensorrt, not 'auto'")]
+    [InlineData("""{ "execution_provider": "tensorrt", "tensorrt": { "max_workspace_bytes": -1 } }""", "'tensorrt.max_workspace_bytes' must be 0 (TensorRT's default) or more")]
+    [InlineData("""{ "execution_provider": "tensorrt", "tensorrt": { "fp17": true } }""", "fp17")]
+    [InlineData("""{ "warmup_shapes": [ { } ] }""", "'warmup_shapes[0]' must name at least one input")]
+    [InlineData("""{ "warmup_shapes": [ { "x": [3, 640, 640] }, { "x": [3, -1, 640] } ] }""", "'warmup_shapes[1].x' dimensions must be 0 or more")]
     public void Invalid_files_name_the_file_and_the_field(string json, string expected)
     {
         var path = Write(json);

@@ -13,9 +13,9 @@ public sealed class QueueLimitsTests
         limits.Enter(1, 400);
         limits.Enter(1, 600);
 
-        var refused = Assert.Throws<InferenceException>(() => limits.Enter(1, 1));
+        var refused = Assert.Throws<InferenceError>(() => limits.Enter(1, 1));
 
-        Assert.Equal(503, refused.StatusCode);
+        Assert.Equal(InferenceErrorKind.Unavailable, refused.Kind);
         Assert.Equal("model 'm' version 1 is overloaded: its queue holds 1000 of at most 1000 bytes (max_queue_bytes)", refused.Message);
         Assert.Equal((2, 1000), (limits.Items, limits.Bytes));
     }
@@ -25,7 +25,7 @@ public sealed class QueueLimitsTests
     {
         var limits = new QueueLimits("m", "1", maxItems: 0, maxBytes: 1000);
         limits.Enter(1, 700);
-        Assert.Throws<InferenceException>(() => limits.Enter(1, 700));
+        Assert.Throws<InferenceError>(() => limits.Enter(1, 700));
 
         limits.Leave(1, 700);
         limits.Enter(1, 700);
@@ -39,9 +39,9 @@ public sealed class QueueLimitsTests
         var limits = new QueueLimits("m", "1", maxItems: 3, maxBytes: 1000);
         limits.Enter(2, 10);
 
-        var refused = Assert.Throws<InferenceException>(() => limits.Enter(2, 10));
+        var refused = Assert.Throws<InferenceError>(() => limits.Enter(2, 10));
 
-        Assert.Equal(503, refused.StatusCode);
+        Assert.Equal(InferenceErrorKind.Unavailable, refused.Kind);
         Assert.Equal("model 'm' version 1 is overloaded: its queue holds 3 items (max_queue_size)", refused.Message);
         Assert.Equal((2, 10), (limits.Items, limits.Bytes));
     }
@@ -51,9 +51,9 @@ public sealed class QueueLimitsTests
     {
         var limits = new QueueLimits("m", "1", maxItems: 0, maxBytes: 1000);
 
-        var refused = Assert.Throws<InferenceException>(() => limits.Enter(1, 1001));
+        var refused = Assert.Throws<InferenceError>(() => limits.Enter(1, 1001));
 
-        Assert.Equal(400, refused.StatusCode);
+        Assert.Equal(InferenceErrorKind.InvalidArgument, refused.Kind);
         Assert.Equal("the request's inputs hold 1001 bytes, more than max_queue_bytes (1000) of model 'm'", refused.Message);
         Assert.Equal((0, 0), (limits.Items, limits.Bytes));
     }

@@ -10,10 +10,9 @@ namespace AiFactory.Tests.Infrastructure;
 /// The inference service in-process (any public type of its assembly names the entry point), over its own ASP.NET Core pipeline, with a model repository of real models
 /// laid out for the tests in a temporary folder:
 /// <list type="bullet">
-/// <item><c>text-direction</c>: the classifier, batched (max 64, 2 ms delay), dims fixed to [3,48,192], warmed up.</item>
+/// <item><c>text-direction</c>: the classifier, batched (max 64, 2 ms delay, padded to powers of two), dims fixed to [3,48,192], warmed up.</item>
 /// <item><c>text-direction-direct</c>: the same file without batching.</item>
-/// <item><c>text-direction-small-queue</c>: batched with a 1 s delay and room for 2 queued items.</item>
-/// <item><c>text-direction-small-bytes</c>: batched with a 5 s delay and room for 250,000 queued bytes (two images).</item>
+/// <item><c>text-direction-small-bytes</c>: batched with room for 250,000 queued bytes (two images).</item>
 /// <item><c>text-detection</c>: the detector, batched, variable height and width.</item>
 /// <item><c>identity-&lt;datatype&gt;</c>: generated Identity models (<c>in_&lt;datatype&gt;</c> → <c>out_&lt;datatype&gt;</c>), one per datatype.</item>
 /// <item><c>identity-mixed</c>: Identity for INT32 and FP64 side by side.</item>
@@ -34,15 +33,12 @@ public sealed class InferenceServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         AddModel("text-direction", SampleModels.TextDirection, """
-            { "max_batch_size": 64, "dynamic_batching": { "max_queue_delay_us": 2000 },
+            { "max_batch_size": 64, "dynamic_batching": { "max_queue_delay_us": 2000, "padded_batch_sizes": [1, 2, 4, 8, 16, 32, 64] },
               "inputs": [ { "name": "x", "dims": [3, 48, 192] } ], "warmup": [1, 8] }
             """);
         AddModel("text-direction-direct", SampleModels.TextDirection, null);
-        AddModel("text-direction-small-queue", SampleModels.TextDirection, """
-            { "max_batch_size": 8, "dynamic_batching": { "max_queue_delay_us": 1000000, "max_queue_size": 2 } }
-            """);
         AddModel("text-direction-small-bytes", SampleModels.TextDirection, """
-            { "max_batch_size": 8, "dynamic_batching": { "max_queue_delay_us": 5000000, "max_queue_bytes": 250000 } }
+            { "max_batch_size": 8, "dynamic_batching": { "max_queue_delay_us": 1000, "max_queue_bytes": 250000 } }
             """);
         AddModel("text-detection", SampleModels.TextDetection, """
             { "max_batch_size": 8, "dynamic_batching": { "max_queue_delay_us": 5000 } }

@@ -2,24 +2,15 @@ using System.Buffers;
 using System.Text.Json;
 using AiFactory.Inference.Runtime;
 
-namespace AiFactory.Inference.Protocol;
+namespace AiFactory.Inference.Protocol.Rest;
 
 /// <summary>
 /// Writes an inference response straight to the body: JSON, or JSON followed by the binary section of the outputs
 /// asked for as binary (with <c>Inference-Header-Content-Length</c> giving the JSON's length).
 /// </summary>
 public sealed class InferenceHttpResult(
-    LoadedModel model, string? id, Dictionary<string, JsonElement>? parameters, IReadOnlyList<Tensor> outputs, bool[] binary) : IResult
+    InferenceResult result, string? id, Dictionary<string, JsonElement>? parameters, bool[] binary) : IResult
 {
-    /// <summary>
-    /// The version that answered, on every inference response (REST and gRPC), so the gateway can meter and cache by
-    /// version without parsing bodies.
-    /// </summary>
-    public const string ModelVersionHeader = "x-aifactory-model-version";
-
-    /// <summary>The model that answered: for gRPC calls the gateway would otherwise have to parse the message.</summary>
-    public const string ModelNameHeader = "x-aifactory-model";
-
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var json = new ArrayBufferWriter<byte>(16 * 1024);
@@ -29,9 +20,9 @@ public sealed class InferenceHttpResult(
         }
 
         var response = httpContext.Response;
-        response.Headers[ModelNameHeader] = model.Name;
-        response.Headers[ModelVersionHeader] = model.Version;
-        var binaryLength = outputs.Where((_, i) => binary[i]).Sum(output => (long)output.Data.Length);
+        response.Headers[ModelHeaders.Name] = result.ModelName;
+        response.Headers[ModelHeaders.Version] = result.ModelVersion;
+        var binaryLength = result.Outputs.Where((_, i) => binary[i]).Sum(output => (long)output.Data.Length);
         response.ContentLength = json.WrittenCount + binaryLength;
         if (binaryLength == 0 && !binary.Any(b => b))
         {
@@ -43,11 +34,11 @@ public sealed class InferenceHttpResult(
         response.ContentType = "application/octet-stream";
         response.Headers[InferenceRequestReader.HeaderLengthHeader] = json.WrittenCount.ToString();
         await response.Body.WriteAsync(json.WrittenMemory, httpContext.RequestAborted);
-        for (var i = 0; i < outputs.Count; i++)
+        for (var i = 0; i < result.Outputs.Count; i++)
         {
             if (binary[i])
             {
-                await response.Body.WriteAsync(outputs[i].Data, httpContext.RequestAborted);
+                await response.Body.WriteAsync(result.Outputs[i].Data, httpContext.RequestAborted);
             }
         }
     }
@@ -55,8 +46,8 @@ public sealed class InferenceHttpResult(
     private void WriteJson(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
-        writer.WriteString("model_name", model.Name);
-        writer.WriteString("model_version", model.Version);
+        writer.WriteString("model_name", result.ModelName);
+        writer.WriteString("model_version", result.ModelVersion);
         if (id is not null)
         {
             writer.WriteString("id", id);
@@ -69,9 +60,9 @@ public sealed class InferenceHttpResult(
         }
 
         writer.WriteStartArray("outputs");
-        for (var i = 0; i < outputs.Count; i++)
+        for (var i = 0; i < result.Outputs.Count; i++)
         {
-            var output = outputs[i];
+            var output = result.Outputs[i];
             writer.WriteStartObject();
             writer.WriteString("name", output.Name);
             writer.WriteString("datatype", output.Datatype);

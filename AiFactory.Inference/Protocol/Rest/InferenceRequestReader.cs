@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace AiFactory.Inference.Protocol;
+namespace AiFactory.Inference.Protocol.Rest;
 
 /// <summary>
 /// Reads an inference request body: plain JSON, or the <c>binary_tensor_data</c> form where the first
@@ -34,7 +34,7 @@ public static class InferenceRequestReader
             {
                 if (!int.TryParse(header, out jsonLength) || jsonLength < 0 || jsonLength > length)
                 {
-                    throw InferenceException.BadRequest(
+                    throw InferenceError.InvalidArgument(
                         $"{HeaderLengthHeader} is '{header}', but must be a length between 0 and the body's {length} bytes");
                 }
             }
@@ -90,18 +90,14 @@ public static class InferenceRequestReader
                 }
             }
         }
-        catch (Exception e)
+        catch
         {
+            // Kestrel's own limits (too large, too slow) surface as its exceptions: InferenceErrorHandler answers them.
             ArrayPool<byte>.Shared.Return(buffer);
-            if (ServerLimits.BodyLimitError(request.HttpContext, e) is var (status, message))
-            {
-                throw new InferenceException(status, message);
-            }
-
             throw;
         }
     }
 
-    private static InferenceException TooLarge(int maxBytes) =>
-        new(StatusCodes.Status413PayloadTooLarge, $"the request body is larger than the limit of {maxBytes} bytes");
+    private static InferenceError TooLarge(int maxBytes) =>
+        new(InferenceErrorKind.ResourceExhausted, $"the request body is larger than the limit of {maxBytes} bytes");
 }

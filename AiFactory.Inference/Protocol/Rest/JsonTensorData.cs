@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using AiFactory.Inference.Runtime;
 
-namespace AiFactory.Inference.Protocol;
+namespace AiFactory.Inference.Protocol.Rest;
 
 /// <summary>
 /// Converts the <c>data</c> member of JSON tensors to and from raw tensor bytes: little-endian, row-major, and for
@@ -54,7 +54,7 @@ public static class JsonTensorData
 
                 if (written == elementCount)
                 {
-                    throw InferenceException.BadRequest($"input '{inputName}': 'data' has more elements than the shape holds ({elementCount})");
+                    throw InferenceError.InvalidArgument($"input '{inputName}': 'data' has more elements than the shape holds ({elementCount})");
                 }
 
                 var valid = fp32
@@ -62,7 +62,7 @@ public static class JsonTensorData
                     : TryWriteElement(datatype, ref reader, destination!);
                 if (!valid)
                 {
-                    throw InferenceException.BadRequest($"input '{inputName}': element {written} ({Describe(ref reader)}) is not a valid {datatype} value");
+                    throw InferenceError.InvalidArgument($"input '{inputName}': element {written} ({Describe(ref reader)}) is not a valid {datatype} value");
                 }
 
                 written++;
@@ -77,7 +77,7 @@ public static class JsonTensorData
         }
         catch (JsonException e)
         {
-            throw InferenceException.BadRequest($"input '{inputName}': 'data' is not valid JSON: {e.Message}");
+            throw InferenceError.InvalidArgument($"input '{inputName}': 'data' is not valid JSON: {e.Message}");
         }
     }
 
@@ -117,14 +117,14 @@ public static class JsonTensorData
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
         {
-            throw InferenceException.BadRequest($"input '{inputName}': 'data' must be an array");
+            throw InferenceError.InvalidArgument($"input '{inputName}': 'data' must be an array");
         }
 
         return reader;
     }
 
-    private static InferenceException CountMismatch(string inputName, long elements, long elementCount) =>
-        InferenceException.BadRequest($"input '{inputName}': 'data' has {elements} elements but the shape holds {elementCount}");
+    private static InferenceError CountMismatch(string inputName, long elements, long elementCount) =>
+        InferenceError.InvalidArgument($"input '{inputName}': 'data' has {elements} elements but the shape holds {elementCount}");
 
     private static bool TryStoreFp32(ref Utf8JsonReader item, Span<float> values, int index)
     {
@@ -296,56 +296,4 @@ public static class JsonTensorData
         && segment.Count == segment.Array!.Length
             ? segment.Array
             : writer.WrittenSpan.ToArray();
-}
-
-/// <summary>Walks the elements of a BYTES tensor in the protocol's binary form.</summary>
-public ref struct BytesElements(ReadOnlySpan<byte> data)
-{
-    private ReadOnlySpan<byte> _rest = data;
-
-    public ReadOnlySpan<byte> Current { get; private set; }
-
-    public readonly BytesElements GetEnumerator() => this;
-
-    public bool MoveNext()
-    {
-        if (_rest.Length < 4)
-        {
-            return false;
-        }
-
-        var length = BinaryPrimitives.ReadInt32LittleEndian(_rest);
-        if (length < 0 || length > _rest.Length - 4)
-        {
-            throw InferenceException.BadRequest("a BYTES element's length prefix runs past the end of its tensor");
-        }
-
-        Current = _rest.Slice(4, length);
-        _rest = _rest[(4 + length)..];
-        return true;
-    }
-
-    /// <summary>Counts the elements and checks the prefixes cover the data exactly.</summary>
-    public static long Count(string inputName, ReadOnlySpan<byte> data)
-    {
-        long count = 0;
-        while (data.Length > 0)
-        {
-            if (data.Length < 4)
-            {
-                throw InferenceException.BadRequest($"input '{inputName}': BYTES data ends inside a length prefix");
-            }
-
-            var length = BinaryPrimitives.ReadInt32LittleEndian(data);
-            if (length < 0 || length > data.Length - 4)
-            {
-                throw InferenceException.BadRequest($"input '{inputName}': BYTES element {count} claims {length} bytes, more than remain");
-            }
-
-            data = data[(4 + length)..];
-            count++;
-        }
-
-        return count;
-    }
 }

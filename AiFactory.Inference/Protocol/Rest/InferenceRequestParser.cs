@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace AiFactory.Inference.Protocol;
+namespace AiFactory.Inference.Protocol.Rest;
 
 /// <summary>
 /// Reads an inference request with <see cref="Utf8JsonReader"/>. Tensor <c>data</c> is not parsed here: its raw
@@ -46,12 +46,12 @@ public static class InferenceRequestParser
         }
         catch (JsonException e)
         {
-            throw InferenceException.BadRequest($"malformed JSON at {path}: {e.Message}");
+            throw InferenceError.InvalidArgument($"malformed JSON at {path}: {e.Message}");
         }
         catch (InvalidOperationException e)
         {
             // Utf8JsonReader's typed getters throw this for a token of the wrong type.
-            throw InferenceException.BadRequest($"malformed JSON at {path}: {e.Message}");
+            throw InferenceError.InvalidArgument($"malformed JSON at {path}: {e.Message}");
         }
 
         RequestInput ReadInput(ref Utf8JsonReader reader, ref string path)

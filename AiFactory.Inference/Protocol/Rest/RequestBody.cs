@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace AiFactory.Inference.Protocol;
+namespace AiFactory.Inference.Protocol.Rest;
 
 /// <summary>
 /// A request body read into a pooled buffer: the parsed JSON and the binary section, which input tensors point
