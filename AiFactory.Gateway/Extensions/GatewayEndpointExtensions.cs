@@ -41,6 +41,9 @@ public static class GatewayEndpointExtensions
     {
         app.MapApiKeysApi();
         app.MapUsageApi();
+        app.MapModelsApi();
+        app.MapTrafficApi();
+        app.MapAuditApi();
         if (app.Environment.IsDevelopment())
         {
             app.MapOpenApi();
