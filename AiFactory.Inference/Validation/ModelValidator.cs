@@ -202,7 +202,7 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
         try
         {
             var declared = (Describe(session.InputMetadata), Describe(session.OutputMetadata));
-            return (new LoadedModel(name, version.ToString(), session, SessionFactory.CpuProvider, validationConfig, metrics), declared, null);
+            return (new LoadedModel(name, version.ToString(), session, SessionFactory.CpuProvider, validationConfig, metrics, logger), declared, null);
         }
         catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
         {
