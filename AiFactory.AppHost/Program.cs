@@ -23,6 +23,7 @@ var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithConnection(infrastructure.Cache)
     .WithConnection(infrastructure.Database)
     .WithConnection(infrastructure.Storage)
+    .WithRegistrySeed()
     .WithEnvironment("Gateway__ApiKeys__BootstrapAdminKey", adminKey)
     // Clients reach http and grpc; the management endpoint (/metrics) is for Prometheus only.
     .WithExternalHttpEndpoints()

@@ -18,6 +18,7 @@ app.MapModelsApi();
 app.MapRepositoryApi();
 app.MapStatisticsApi();
 app.MapReplicaStatusApi();
+app.MapValidationApi();
 app.MapGrpcService<InferenceGrpcService>();
 
 app.Run();

@@ -51,6 +51,9 @@ public static class GatewayEndpointExtensions
         app.MapRepositoryControlApi();
         app.MapWhoAmIApi();
         app.MapOverviewApi();
+        app.MapModelsApi();
+        app.MapTrafficApi();
+        app.MapAuditApi();
         if (app.Environment.IsDevelopment())
         {
             app.MapOpenApi();

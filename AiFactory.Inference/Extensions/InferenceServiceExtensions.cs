@@ -4,11 +4,15 @@ using AiFactory.Inference.Protocol.Rest;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
 using AiFactory.Inference.Telemetry;
+using AiFactory.Inference.Validation;
 
 namespace AiFactory.Inference.Extensions;
 
 public static class InferenceServiceExtensions
 {
+    /// <summary>The connection the AppHost gives every replica for the object store.</summary>
+    public const string StorageConnectionName = "storage";
+
     /// <summary>Registers the model repository, ONNX Runtime sessions and the protocol services.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -26,6 +30,7 @@ public static class InferenceServiceExtensions
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Insert(1, Apis.StatisticsJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Insert(2, Apis.ReplicaStatusJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(3, ValidationJsonContext.Default);
         });
 
         builder.Services.AddSingleton(TimeProvider.System);
@@ -37,6 +42,15 @@ public static class InferenceServiceExtensions
         builder.Services.AddSingleton<ModelRepositoryLoader>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelRepositoryLoader>());
         builder.Services.AddHostedService<LoadedModelsGauge>();
+
+        // The registry's artifacts. Without a store (the folder mode: the benchmark, a model folder of one's own) the
+        // replica serves its folder and answers validation requests 503.
+        if (builder.Configuration.GetConnectionString(StorageConnectionName) is { Length: > 0 })
+        {
+            builder.AddObjectStore(StorageConnectionName);
+        }
+
+        builder.Services.AddSingleton<ModelValidator>();
 
         builder.Services.AddGrpc(options =>
         {

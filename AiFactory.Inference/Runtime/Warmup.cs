@@ -16,7 +16,7 @@ public static class Warmup
         var outputs = model.Outputs.Select(output => output.Name).ToList();
         foreach (var batchSize in model.Config.Warmup)
         {
-            model.Run([.. model.Inputs.Select(spec => Zeros(spec, ConfiguredShape(spec, batchSize, model.Config.MaxBatchSize > 0)))], outputs);
+            model.Run([.. model.Inputs.Select(spec => Zeros(spec, ShapeOf(spec, batchSize, model.Config.MaxBatchSize > 0)))], outputs);
         }
 
         foreach (var shape in model.Sessions.Prepared)
@@ -47,7 +47,12 @@ public static class Warmup
         })];
     }
 
-    private static long[] ConfiguredShape(TensorSpec spec, int batchSize, bool batched) =>
+    /// <summary>
+    /// The shape a generated input of <paramref name="batchSize"/> items takes: the batch size in the first dimension
+    /// when the model is batched (or that dimension is variable), <see cref="DefaultVariableDimension"/> in the other
+    /// variable ones.
+    /// </summary>
+    public static long[] ShapeOf(TensorSpec spec, int batchSize, bool batched) =>
         [.. spec.Shape.Select((dimension, i) =>
             i == 0 && (batched || dimension < 0) ? batchSize : dimension < 0 ? DefaultVariableDimension : dimension)];
 

@@ -45,6 +45,8 @@ public sealed class AppHostFixture : IAsyncLifetime
         [
             $"--Infrastructure:DataDirectory={_dataDirectory}",
             $"--ModelRepository:Path={Models.Path}",
+            // The registry imports the same folder at first start, as it imports the repository's models/ under F5.
+            $"--Registry:SeedPath={Models.Path}",
         ]).WaitAsync(StartTimeout);
         builder.Services.AddLogging(logging => logging.AddProvider(_log));
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
