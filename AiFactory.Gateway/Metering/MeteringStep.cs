@@ -4,6 +4,7 @@ using AiFactory.Gateway.Authentication;
 using AiFactory.Gateway.Errors;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace AiFactory.Gateway.Metering;
@@ -51,7 +52,17 @@ public sealed class MeteringStep(UsageMeter meter, GatewayMetrics metrics, IOpti
                 var model = target is null ? ModelName.InvalidBucket : target.Model ?? context.Response.Headers[ModelNameHeader].ToString();
                 var version = context.Response.Headers[ModelVersionHeader].ToString() is { Length: > 0 } served ? served : target?.Version ?? "";
                 meter.Record(key.Id, model, version, status);
+                TagTrace(context, key.Id, model, version);
             }
+        }
+    }
+
+    // The same model and version the usage is counted under, so a trace and a usage row name one thing.
+    private static void TagTrace(HttpContext context, string keyId, string model, string version)
+    {
+        if (context.Features.Get<IHttpActivityFeature>()?.Activity is { IsAllDataRequested: true } activity)
+        {
+            activity.SetTag(TraceTags.ApiKeyId, keyId).SetTag(TraceTags.ModelName, model).SetTag(TraceTags.ModelVersion, version);
         }
     }
 }

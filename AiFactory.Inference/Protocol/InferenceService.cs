@@ -40,8 +40,8 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
     {
         var model = Acquire(call.Model, call.Version);
         var started = Stopwatch.GetTimestamp();
-        Activity.Current?.SetTag("aifactory.model.name", model.Name);
-        Activity.Current?.SetTag("aifactory.model.version", model.Version);
+        Activity.Current?.SetTag(TraceTags.ModelName, model.Name);
+        Activity.Current?.SetTag(TraceTags.ModelVersion, model.Version);
         try
         {
             var work = Prepare(model, call);

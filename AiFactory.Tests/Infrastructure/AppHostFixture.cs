@@ -34,6 +34,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>The repository the inference replicas serve: the sample models, and whatever tests add.</summary>
     public ModelFolder Models { get; } = CreateModelRepository();
 
+    /// <summary>The OTLP collector every service of the AppHost exports its traces to (see <see cref="ExportTracesTo"/>).</summary>
+    public OtlpReceiver Traces { get; private set; } = null!;
+
     /// <summary>The last lines of the AppHost's log (resources' included), for failure messages.</summary>
     public string RecentLog => _log.ToString();
 
@@ -49,6 +52,8 @@ public sealed class AppHostFixture : IAsyncLifetime
             $"--Registry:SeedPath={Models.Path}",
         ]).WaitAsync(StartTimeout);
         builder.Services.AddLogging(logging => logging.AddProvider(_log));
+        Traces = await OtlpReceiver.StartAsync();
+        ExportTracesTo(builder, Traces.Endpoint);
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         using var cancellation = new CancellationTokenSource(StartTimeout);
         try
@@ -62,6 +67,24 @@ public sealed class AppHostFixture : IAsyncLifetime
         catch (OperationCanceledException e)
         {
             throw new TimeoutException($"The AppHost did not become healthy within {StartTimeout}. Its log:\n{_log}", e);
+        }
+    }
+
+    /// <summary>
+    /// Points every service's OTLP exporter at <paramref name="endpoint"/>, the way a cluster points it at its collector.
+    /// Added after the AppHost's own environment callbacks, so it wins over the Aspire dashboard's endpoint. Spans are
+    /// sent every 200 ms (the SDK's default is 5 s) so that a test waits for them briefly.
+    /// </summary>
+    private static void ExportTracesTo(IDistributedApplicationTestingBuilder builder, Uri endpoint)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(environment =>
+            {
+                environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint.ToString().TrimEnd('/');
+                environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+                environment["OTEL_BSP_SCHEDULE_DELAY"] = "200";
+            }));
         }
     }
 
@@ -270,6 +293,11 @@ public sealed class AppHostFixture : IAsyncLifetime
         {
             await App.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
             await App.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
+        }
+
+        if (Traces is not null)
+        {
+            await Traces.DisposeAsync();
         }
 
         Models.Dispose();

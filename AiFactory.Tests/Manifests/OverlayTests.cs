@@ -7,7 +7,7 @@ namespace AiFactory.Tests.Manifests;
 /// <summary>What the overlays add to Aspirate's base, checked on what <c>kubectl kustomize</c> renders.</summary>
 public sealed partial class OverlayTests
 {
-    public static TheoryData<string> Folders => ["base", "overlays/gpu", "overlays/cpu", "overlays/monitoring"];
+    public static TheoryData<string> Folders => ["base", "overlays/gpu", "overlays/cpu", "overlays/monitoring", "overlays/vpa"];
 
     public static TheoryData<string> ClusterOverlays => ["overlays/gpu", "overlays/cpu"];
 

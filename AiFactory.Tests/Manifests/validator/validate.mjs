@@ -1,11 +1,29 @@
 // Reads Kubernetes objects as YAML (what `kubectl kustomize` prints) from stdin, validates each against the
 // Kubernetes OpenAPI schema (npm kubernetes-models; @kubernetes-models/prometheus-operator for the monitoring CRDs)
 // and prints {"objects": [...], "errors": ["Kind/name: message", ...]} as JSON, so the tests get the objects too.
+// Kinds no served package models (the VerticalPodAutoscaler) are checked against a JSON schema in schemas/.
+import { readFileSync, existsSync } from 'node:fs';
+import Ajv from 'ajv';
 import { parseAllDocuments } from 'yaml';
 
 const packages = { 'monitoring.coreos.com': '@kubernetes-models/prometheus-operator' };
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+function schemaModelFor(apiVersion, kind) {
+  const path = new URL(`./schemas/${apiVersion.replace('/', '-')}-${kind}.json`, import.meta.url);
+  if (!existsSync(path)) return undefined;
+  const check = ajv.compile(JSON.parse(readFileSync(path, 'utf8')));
+  return class {
+    constructor(object) { this.object = object; }
+    validate() {
+      if (!check(this.object)) throw new Error(ajv.errorsText(check.errors, { dataVar: kind }));
+    }
+  };
+}
 
 async function modelFor(apiVersion, kind) {
+  const local = schemaModelFor(apiVersion, kind);
+  if (local) return local;
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
   const module = `${packages[group] ?? 'kubernetes-models'}/${apiVersion}/${kind}`;
   try {
