@@ -22,7 +22,6 @@ public sealed partial class MetricExportTests(AppHostFixture fixture)
         "aifactory_gateway_model_requests_total",
         "aifactory_gateway_model_duration_seconds_bucket",
         "aifactory_gateway_rollouts_auto_rollbacks_total",
-        "aifactory_storage_available",
     ];
 
     /// <summary>
