@@ -117,7 +117,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
     }
 
     [Fact]
-    public async Task Gateway_reports_every_sample_model_ready_and_the_dashboard_shows_them()
+    public async Task Gateway_reports_every_sample_model_ready()
     {
         using var gateway = fixture.CreateGatewayClient();
         using var index = await gateway.PostAsync("/v2/repository/index", content: null).WaitAsync(RequestTimeout);
@@ -129,12 +129,7 @@ public sealed class EndToEndTests(AppHostFixture fixture)
             Assert.Equal("READY", entry!["state"]!.GetValue<string>());
         }
 
-        using var dashboard = fixture.CreateHttpClient("dashboard");
-        var page = await dashboard.GetStringAsync("/").WaitAsync(RequestTimeout);
-        Assert.Contains($"<td>{SampleModels.TextDirection}</td>", page);
-        Assert.Contains($"<td>{SampleModels.TextDetection}</td>", page);
-        Assert.Contains($"<td>{SampleModels.TextRecognition}</td>", page);
-        Assert.DoesNotContain("did not answer", page);
+        // What the console shows of them, behind its sign-in, is ConsoleBrowserTests' (the overview's replicas).
     }
 
     [Theory]
