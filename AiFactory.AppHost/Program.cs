@@ -19,6 +19,7 @@ var dashboardKey = builder.AddParameter("dashboard-api-key", new GenerateParamet
 var infrastructure = builder.AddInfrastructure();
 
 var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2))
+    .WithConnection(infrastructure.InferenceDatabase)
     .WithConnection(infrastructure.Storage);
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")

@@ -5,6 +5,7 @@ using AiFactory.Gateway.Metering;
 using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
+using AiFactory.Gateway.Traffic;
 using Scalar.AspNetCore;
 
 namespace AiFactory.Gateway.Extensions;
@@ -13,8 +14,10 @@ public static class GatewayEndpointExtensions
 {
     /// <summary>
     /// The OIP routes to inference, each request passing, in order: metering (sees every outcome below), the body
-    /// limit, the key's model allow-list, rate and concurrency limits, the response cache, then YARP's own pipeline
-    /// (a replica chosen by load, passive health) inside transport-failure retries on another replica.
+    /// limit, the key's model allow-list, rate and concurrency limits, the traffic split (which version serves, and
+    /// the replicas that serve it: before the cache, whose key is that version), the response cache, then YARP's own
+    /// pipeline (a replica chosen by load among those left, passive health) inside transport-failure retries on
+    /// another replica.
     /// Authentication and scopes are checked before, by the routes' authorization policies.
     /// </summary>
     public static WebApplication MapInferenceProxy(this WebApplication app)
@@ -25,6 +28,7 @@ public static class GatewayEndpointExtensions
             proxy.Use(RequestBodyLimit.EnforceAsync);
             proxy.UseStep<ModelAccessStep>();
             proxy.UseStep<RateLimitStep>();
+            proxy.UseStep<TrafficSplitStep>();
             proxy.UseStep<ResponseCacheStep>();
             proxy.Use(UpstreamErrors.WriteProtocolErrorAsync);
             proxy.UseStep<UpstreamTimingStep>();

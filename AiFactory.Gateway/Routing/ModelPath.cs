@@ -21,6 +21,9 @@ public sealed record ModelPath(string Model, string? Version, string? Action)
         return path;
     }
 
+    /// <summary>Records what the request now addresses (the traffic split named the version), for the steps after.</summary>
+    public static void Replace(HttpContext context, ModelPath path) => context.Items[ItemKey] = path;
+
     /// <summary>True for <c>POST /v2/models/{m}[/versions/{v}]/infer</c>.</summary>
     public bool IsInfer(HttpRequest request) => Action == "infer" && HttpMethods.IsPost(request.Method);
 

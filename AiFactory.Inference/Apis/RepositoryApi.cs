@@ -1,6 +1,8 @@
 using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Repository;
+using AiFactory.Inference.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace AiFactory.Inference.Apis;
 
@@ -19,18 +21,22 @@ public static class RepositoryApi
     }
 
     private static async Task<Results<Ok, JsonHttpResult<ErrorResponse>>> LoadAsync(
-        string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
+        string model, ModelRepositoryLoader loader, IOptions<RegistryOptions> registry, CancellationToken cancellationToken)
     {
-        var error = await loader.LoadAsync(model, cancellationToken);
+        var error = registry.Value.Enabled ? RegistryDecides(model) : await loader.LoadAsync(model, cancellationToken);
         return error is null ? TypedResults.Ok() : ModelsApi.Error(error);
     }
 
     private static async Task<Results<Ok, JsonHttpResult<ErrorResponse>>> UnloadAsync(
-        string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
+        string model, ModelRepositoryLoader loader, IOptions<RegistryOptions> registry, CancellationToken cancellationToken)
     {
-        var error = await loader.UnloadAsync(model, cancellationToken);
+        var error = registry.Value.Enabled ? RegistryDecides(model) : await loader.UnloadAsync(model, cancellationToken);
         return error is null ? TypedResults.Ok() : ModelsApi.Error(error);
     }
+
+    // In registry mode a load or unload here would be undone by the next reconciliation: the traffic policy decides.
+    private static InferenceException RegistryDecides(string model) => InferenceException.BadRequest(
+        $"this replica serves what the model registry wants (Registry:Enabled): load or unload versions of '{model}' by changing its traffic policy (PUT /api/admin/models/{model}/traffic)");
 
     private static async Task<Results<Ok<List<RepositoryIndexEntry>>, JsonHttpResult<ErrorResponse>>> GetIndexAsync(
         HttpRequest request, ModelRepository repository)

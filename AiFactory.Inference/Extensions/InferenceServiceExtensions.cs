@@ -1,4 +1,5 @@
 using AiFactory.Inference.Protocol;
+using AiFactory.Inference.Registry;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
 using AiFactory.Inference.Telemetry;
@@ -7,11 +8,15 @@ namespace AiFactory.Inference.Extensions;
 
 public static class InferenceServiceExtensions
 {
-    /// <summary>Registers the model repository, ONNX Runtime sessions and the protocol services.</summary>
+    /// <summary>Registers the model repository (fed by its folder or by the registry), ONNX Runtime sessions and the protocol services.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ModelRepositoryOptions>()
             .BindConfiguration(ModelRepositoryOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<RegistryOptions>()
+            .BindConfiguration(RegistryOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptions<InferenceOptions>()
@@ -30,7 +35,16 @@ public static class InferenceServiceExtensions
         builder.Services.AddSingleton<InferenceService>();
         builder.Services.AddSingleton<InferenceMetrics>();
         builder.Services.AddSingleton<ModelRepositoryLoader>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ModelRepositoryLoader>());
+        // What is loaded comes from the registry, or else from the repository folder (the benchmark, in-process tests).
+        if (builder.Configuration.GetValue<bool>($"{RegistryOptions.SectionName}:{nameof(RegistryOptions.Enabled)}"))
+        {
+            builder.AddRegistryReconciler();
+        }
+        else
+        {
+            builder.Services.AddHostedService(services => services.GetRequiredService<ModelRepositoryLoader>());
+        }
+
         builder.Services.AddHostedService<LoadedModelsGauge>();
 
         builder.Services.AddGrpc(options =>

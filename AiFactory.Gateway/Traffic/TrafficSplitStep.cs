@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using AiFactory.Gateway.Authentication;
+using AiFactory.Gateway.Caching;
+using AiFactory.Gateway.Errors;
+using AiFactory.Gateway.Metering;
+using AiFactory.Gateway.Routing;
+using Yarp.ReverseProxy.Model;
+
+namespace AiFactory.Gateway.Traffic;
+
+/// <summary>
+/// Picks the version that serves each request for a model (inference, metadata, readiness), and the replicas that
+/// may take it:
+/// <list type="bullet">
+/// <item>No version named, and the model has a traffic policy: the caller's sticky point (<see cref="StickyRouting"/>:
+/// its key id and the model) picks a version by the observed weights, and the request is rewritten to name it, so the
+/// response cache, metering and inference all see that version. None serving anywhere: 503.</item>
+/// <item>A version named: it goes to the replicas that serve it; none does: 503 naming the version (a version no
+/// replica has ever heard of, of a model without policy, is left for inference to answer 404).</item>
+/// <item>No policy: forwarded unchanged (inference serves its newest ready version: the folder mode).</item>
+/// </list>
+/// Each inference request is then counted per version that answered (<see cref="RolloutMetrics"/>), and those the
+/// split sent go into the rollout window the automatic rollback judges.
+/// </summary>
+public sealed class TrafficSplitStep(ObservedTrafficView traffic, RolloutWindow window, RolloutMetrics metrics) : IProxyStep
+{
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        if (ModelPath.Of(context) is not { Action: null or "ready" or "infer" } target)
+        {
+            await next();
+            return;
+        }
+
+        var proxy = context.GetReverseProxyFeature();
+        var cluster = proxy.Cluster?.Config.ClusterId ?? ReplicaStateMonitor.Clusters[0];
+        var model = target.Model;
+        (long PolicyId, int Version)? split = null;
+        if (target.Version is { } named)
+        {
+            if (!RouteTo(proxy, cluster, model, named) && (traffic.HasPolicy(model) || traffic.IsKnown(cluster, model, named)))
+            {
+                await GatewayErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                    $"version {named} of model '{model}' is not ready on any available replica");
+                return;
+            }
+        }
+        else if (traffic.Observe(model) is { } observed)
+        {
+            var version = StickyRouting.Pick(observed.Weights, StickyRouting.PointOf(context.GetApiKey()?.Id ?? "", model));
+            var text = version.ToString(CultureInfo.InvariantCulture);
+            ModelPath.Replace(context, target with { Version = text });
+            context.Request.Path = $"/v2/models/{Uri.EscapeDataString(model)}/versions/{text}{(target.Action is { } action ? "/" + action : "")}";
+            if (!RouteTo(proxy, cluster, model, text))
+            {
+                await GatewayErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                    $"version {text} of model '{model}' is not ready on any available replica");
+                return;
+            }
+
+            split = (observed.PolicyId, version);
+        }
+        else if (traffic.HasPolicy(model))
+        {
+            await GatewayErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                $"no version of model '{model}' in its traffic policy is ready on any available replica");
+            return;
+        }
+
+        if (!target.IsInfer(context.Request))
+        {
+            await next();
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next();
+        }
+        finally
+        {
+            Count(context, model, target.Version ?? split?.Version.ToString(CultureInfo.InvariantCulture), split, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>
+    /// Leaves <paramref name="proxy"/> only the replicas that serve the version; false when the gateway knows the
+    /// replicas and none does (true, and nothing changed, when it knows nothing of them).
+    /// </summary>
+    private bool RouteTo(IReverseProxyFeature proxy, string cluster, string model, string version)
+    {
+        if (traffic.Serving(cluster, model, version) is not { } serving)
+        {
+            return true;
+        }
+
+        proxy.AvailableDestinations = [.. proxy.AvailableDestinations.Where(destination => serving.Contains(destination))];
+        return proxy.AvailableDestinations.Count > 0;
+    }
+
+    private void Count(HttpContext context, string model, string? routedVersion, (long PolicyId, int Version)? split, TimeSpan duration)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the caller left: says nothing of the version
+        }
+
+        var outcome = RequestOutcome.Of(context, GatewayErrors.IsGrpc(context.Request));
+        var version = context.Response.Headers[MeteringStep.ModelVersionHeader].ToString() is { Length: > 0 } served ? served : routedVersion;
+        if (version is not null)
+        {
+            metrics.Request(model, version, outcome, duration);
+        }
+
+        // A cached answer says nothing of how the version serves now.
+        if (split is { } routed && context.Response.Headers[ResponseCacheStep.CacheHeader] != "hit")
+        {
+            window.Record(model, routed.PolicyId, routed.Version, outcome == RequestOutcome.ServerError, duration);
+        }
+    }
+}
