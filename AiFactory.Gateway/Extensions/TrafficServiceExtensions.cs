@@ -22,7 +22,8 @@ public static class TrafficServiceExtensions
             .AddSingleton<RolloutMetrics>()
             .AddSingleton<ITrafficRollback, PolicyRollbackWriter>()
             .AddHostedSingleton<AutoRollbackService>()
-            .AddSingleton<TrafficSplitStep>();
+            .AddSingleton<TrafficSplitStep>()
+            .AddHostedService<TrafficWeightsGauge>();
         services.AddHealthChecks().AddCheck<TrafficHealthCheck>(TrafficHealthCheck.Name);
         return services;
     }

@@ -25,7 +25,7 @@ public static class RolloutEvaluator
         if (canary.ErrorRate - stable.ErrorRate > options.ErrorRateMargin)
         {
             reason = string.Create(CultureInfo.InvariantCulture,
-                $"automatic rollback: version {canary.Version} failed {canary.ErrorRate:P1} of {canary.Requests} requests over the last {window} s, version {stable.Version} {stable.ErrorRate:P1} of {stable.Requests} (margin {options.ErrorRateMargin:P1})");
+                $"automatic rollback: version {canary.Version} failed {canary.ErrorRate * 100:0.0}% of {canary.Requests} requests over the last {window} s, version {stable.Version} {stable.ErrorRate * 100:0.0}% of {stable.Requests} (margin {options.ErrorRateMargin * 100:0.0}%)");
         }
         else if (canary.P95Seconds > stable.P95Seconds * options.P95MarginRatio)
         {

@@ -27,6 +27,7 @@ public sealed record TrafficPolicy(long Id, string Model, ImmutableArray<Version
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 if (!int.TryParse(property.Name, System.Globalization.NumberStyles.None, null, out var version) || version <= 0
+                    || property.Name != version.ToString(System.Globalization.CultureInfo.InvariantCulture)
                     || !property.Value.TryGetInt32(out var percent) || percent is < 0 or > 100)
                 {
                     return null;

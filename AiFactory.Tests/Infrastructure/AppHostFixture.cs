@@ -11,8 +11,8 @@ namespace AiFactory.Tests.Infrastructure;
 
 /// <summary>
 /// The real AppHost, started once for the tests that share it: Redis, PostgreSQL, the object store, inference replicas, gateway
-/// and dashboard, every resource healthy before the first test runs. Data lives in a fresh temporary folder, and
-/// the inference replicas serve a model repository of their own (<see cref="Models"/>) that tests may change.
+/// and dashboard, every resource healthy and the sample models served by every replica before the first test runs.
+/// Data lives in a fresh temporary folder; the registry's models come from a folder of its own (<see cref="Models"/>).
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
@@ -30,8 +30,11 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>The bootstrap admin key the AppHost gives the gateway (parameter <c>gateway-admin-key</c>).</summary>
     public string AdminKey { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
-    /// <summary>The repository the inference replicas serve: the sample models, and whatever tests add.</summary>
+    /// <summary>The models folder the registry imports at its first start: the sample models.</summary>
     public ModelFolder Models { get; } = CreateModelRepository();
+
+    /// <summary>Where the AppHost keeps its servers' data and each replica's model cache (<c>replicas/&lt;replica&gt;/models</c>).</summary>
+    public string DataDirectory => _dataDirectory;
 
     /// <summary>The last lines of the AppHost's log (resources' included), for failure messages.</summary>
     public string RecentLog => _log.ToString();
@@ -54,6 +57,16 @@ public sealed class AppHostFixture : IAsyncLifetime
             foreach (var resource in Resources)
             {
                 await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
+            }
+
+            await using (var registry = RegistryTables.Of(this))
+            {
+                await registry.ImportAsync(Models, SampleModels.TextDirection, SampleModels.TextDetection).WaitAsync(cancellation.Token);
+            }
+
+            foreach (var sample in new[] { SampleModels.TextDirection, SampleModels.TextDetection })
+            {
+                await WaitUntilObservedAsync(sample, new Dictionary<int, int> { [1] = 100 }, cancellation.Token);
             }
         }
         catch (OperationCanceledException e)
@@ -88,6 +101,32 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
+
+    /// <summary>
+    /// Waits until the gateway routes <paramref name="model"/> by <paramref name="weights"/> (its observed weights,
+    /// <c>aifactory.gateway.traffic.weight</c>): every version with a weight serves on every available replica.
+    /// </summary>
+    public async Task WaitUntilObservedAsync(string model, IReadOnlyDictionary<int, int> weights, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var observed = new Dictionary<int, int>();
+            foreach (var version in weights.Keys)
+            {
+                observed[version] = (int)await GatewayMetricAsync(TrafficWeightMetric, $"model=\"{model}\"", $"version=\"{version}\"", "kind=\"observed\"");
+            }
+
+            if (weights.All(weight => observed[weight.Key] == weight.Value))
+            {
+                return;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    /// <summary>The gateway's desired and observed weights per model and version (Prometheus name).</summary>
+    public const string TrafficWeightMetric = "aifactory_gateway_traffic_weight";
 
     /// <summary>
     /// A client for the gateway's REST endpoint presenting <paramref name="apiKey"/> (the bootstrap admin key by
