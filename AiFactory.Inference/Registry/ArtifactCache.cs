@@ -73,6 +73,22 @@ public sealed class ArtifactCache(IObjectStore store, RegistryMetrics metrics)
         return modelPath;
     }
 
+    /// <summary>
+    /// Deletes a version's folder once it is unloaded, so the cache holds what the registry wants and no more. Best
+    /// effort: a file still open (Windows) stays until the next eviction of its version.
+    /// </summary>
+    public static void Evict(string repositoryRoot, string model, string version)
+    {
+        try
+        {
+            Directory.Delete(Path.Combine(repositoryRoot, model, version), recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for later: Holds() checks the hash before anything is served from it again.
+        }
+    }
+
     private static async Task WriteAtomicallyAsync(string path, string content, CancellationToken cancellationToken)
     {
         var staging = path + ".partial";

@@ -21,6 +21,13 @@ public sealed class RegistryOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan DatabaseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a version the registry no longer wants keeps serving before it is unloaded: gateways that have not
+    /// seen the change yet (a missed notification waits for their poll) still find it. Requests it holds then finish.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan UnloadDelay { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>A download that failed is retried after 1 s, then twice as long each time, up to this.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan DownloadRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);

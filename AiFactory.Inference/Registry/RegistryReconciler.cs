@@ -9,8 +9,8 @@ namespace AiFactory.Inference.Registry;
 /// Keeps this replica serving what the registry wants (registry mode): reads the desired state
 /// (<see cref="DesiredStateReader"/>) whenever the registry notifies a change and every
 /// <see cref="RegistryOptions.PollInterval"/>; downloads and verifies each desired version not loaded
-/// (<see cref="ArtifactCache"/>), loads and warms it, then unloads the versions no longer desired (their leases let
-/// the requests they hold finish). The replica is ready once its first attempt finished, whatever its outcome.
+/// (<see cref="ArtifactCache"/>), loads and warms it, then unloads the versions no longer desired, after
+/// <see cref="RegistryOptions.UnloadDelay"/> (their leases let the requests they hold finish). The replica is ready once its first attempt finished, whatever its outcome.
 /// </summary>
 /// <remarks>
 /// Nothing the registry or the store hands it takes the replica down: a database that does not answer leaves
@@ -35,6 +35,7 @@ public sealed partial class RegistryReconciler(
     private readonly Dictionary<(string Model, string Version), string> _loaded = [];
     private readonly HashSet<(string Model, string Version, string Sha256)> _unloadable = [];
     private readonly Dictionary<(string Model, string Version), (DateTimeOffset Due, TimeSpan Delay)> _retries = [];
+    private readonly Dictionary<(string Model, string Version), DateTimeOffset> _leaving = [];
     private IReadOnlyList<DesiredVersion>? _recorded;
     private bool _databaseAnswered;
 
@@ -105,19 +106,42 @@ public sealed partial class RegistryReconciler(
         }
 
         var wanted = desired.Select(version => (version.Model, version.VersionText)).ToHashSet();
-        foreach (var entry in repository.Entries.Where(entry => !wanted.Contains((entry.Name, entry.Version))).ToList())
-        {
-            await loader.UnloadVersionAsync(entry.Name, entry.Version, cancellationToken);
-            _loaded.Remove((entry.Name, entry.Version));
-            LogUnloaded(logger, entry.Name, entry.Version);
-        }
-
+        await UnloadUnwantedAsync(wanted, cancellationToken);
         foreach (var key in _retries.Keys.Where(key => !wanted.Contains(key)).ToList())
         {
             _retries.Remove(key);
         }
 
         metrics.Synced(complete ? "ok" : "partial");
+    }
+
+    /// <summary>
+    /// Unloads what is no longer wanted: a version that served after <see cref="RegistryOptions.UnloadDelay"/>, one
+    /// that never did at once.
+    /// </summary>
+    private async Task UnloadUnwantedAsync(HashSet<(string Model, string Version)> wanted, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var key in _leaving.Keys.Where(wanted.Contains).ToList())
+        {
+            _leaving.Remove(key);
+        }
+
+        foreach (var entry in repository.Entries.Where(entry => !wanted.Contains((entry.Name, entry.Version))).ToList())
+        {
+            var key = (entry.Name, entry.Version);
+            if (entry.IsReady && (now - _leaving.GetValueOrDefault(key, now)) < options.Value.UnloadDelay)
+            {
+                _leaving.TryAdd(key, now);
+                continue;
+            }
+
+            await loader.UnloadVersionAsync(entry.Name, entry.Version, cancellationToken);
+            _loaded.Remove(key);
+            _leaving.Remove(key);
+            ArtifactCache.Evict(loader.RootPath, entry.Name, entry.Version);
+            LogUnloaded(logger, entry.Name, entry.Version);
+        }
     }
 
     /// <summary>
@@ -240,17 +264,12 @@ public sealed partial class RegistryReconciler(
         return false;
     }
 
-    /// <summary>Until the next poll, or sooner when a download is due to be retried.</summary>
+    /// <summary>Until the next poll, or sooner when a download is due to be retried or a version to be unloaded.</summary>
     private TimeSpan NextWait()
     {
-        var wait = options.Value.PollInterval;
         var now = time.GetUtcNow();
-        foreach (var (due, _) in _retries.Values)
-        {
-            wait = TimeSpan.FromTicks(Math.Max(0, Math.Min(wait.Ticks, (due - now).Ticks)));
-        }
-
-        return wait;
+        var due = _retries.Values.Select(retry => retry.Due).Concat(_leaving.Values.Select(since => since + options.Value.UnloadDelay));
+        return TimeSpan.FromTicks(due.Aggregate(options.Value.PollInterval.Ticks, (wait, at) => Math.Max(0, Math.Min(wait, (at - now).Ticks))));
     }
 
     [LoggerMessage(LogLevel.Error, "Reconciling with the registry failed; the loaded versions keep serving and the next pass tries again")]

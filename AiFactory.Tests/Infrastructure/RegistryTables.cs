@@ -63,6 +63,10 @@ public sealed class RegistryTables : IAsyncDisposable
         return version;
     }
 
+    /// <summary>Stores <paramref name="bytes"/> under <paramref name="key"/>, whatever the key says they should be.</summary>
+    public async Task PutObjectAsync(string key, byte[] bytes) =>
+        await _store.PutAsync(key, new MemoryStream(bytes), bytes.Length, CancellationToken.None).WaitAsync(Timeout);
+
     /// <summary>Makes <paramref name="weights"/> the policy in force (its parent the one replaced); returns the policy's id.</summary>
     public async Task<long> SetTrafficAsync(string model, IReadOnlyDictionary<int, int> weights, string reason = "tests", string keyId = "tests")
     {
