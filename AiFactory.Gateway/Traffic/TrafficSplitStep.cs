@@ -20,8 +20,9 @@ namespace AiFactory.Gateway.Traffic;
 /// replica has ever heard of, of a model without policy, is left for inference to answer 404).</item>
 /// <item>No policy: forwarded unchanged (inference serves its newest ready version: the folder mode).</item>
 /// </list>
-/// Each inference request is then counted per version that answered (<see cref="RolloutMetrics"/>), and those the
-/// split sent go into the rollout window the automatic rollback judges.
+/// Every answer names the version (<c>x-aifactory-model-version</c>, errors included). Each inference request is then
+/// counted per version that answered (<see cref="RolloutMetrics"/>), and those the split sent go into the rollout
+/// window the automatic rollback judges.
 /// </summary>
 public sealed class TrafficSplitStep(ObservedTrafficView traffic, RolloutWindow window, RolloutMetrics metrics) : IProxyStep
 {
@@ -66,6 +67,16 @@ public sealed class TrafficSplitStep(ObservedTrafficView traffic, RolloutWindow 
             await GatewayErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
                 $"no version of model '{model}' in its traffic policy is ready on any available replica");
             return;
+        }
+
+        if ((target.Version ?? split?.Version.ToString(CultureInfo.InvariantCulture)) is { } routed)
+        {
+            // Inference names the version on its answers, not on its errors: a caller of a failing canary learns which.
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers.TryAdd(MeteringStep.ModelVersionHeader, routed);
+                return Task.CompletedTask;
+            });
         }
 
         if (!target.IsInfer(context.Request))

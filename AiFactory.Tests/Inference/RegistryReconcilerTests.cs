@@ -147,10 +147,13 @@ public sealed class RegistryReconcilerTests(AppHostFixture fixture) : IAsyncLife
         await _registry.UploadVersionAsync(_model, Variant(2));
         await _registry.SetTrafficAsync(_model, Weights((1, 50), (2, 50)));
 
-        await replica.WaitUntilAsync(() => Task.FromResult(downloads.Sum("outcome=storage_unavailable") >= 2), "retrying the download");
+        // Tried again after 1 s, 2 s, then 4 s.
+        await replica.WaitUntilAsync(async () => (await replica.IndexAsync())[_model].GetValueOrDefault("2").Reason?.Contains("(retrying in 4 s)") == true,
+            "retrying the download with backoff");
         var states = await replica.IndexAsync();
         Assert.Equal("READY", states[_model]["1"].State);
-        Assert.StartsWith("the artifact cannot be fetched yet (retrying in ", states[_model]["2"].Reason);
+        Assert.Contains($"the object store at {store.Endpoint} cannot be reached", states[_model]["2"].Reason);
+        Assert.True(downloads.Sum("outcome=storage_unavailable") >= 3);
         for (var i = 0; i < 5; i++)
         {
             using var answer = await replica.Http.PostAsync($"/v2/models/{_model}/versions/1/infer", OipRequests.Json("in_fp32", [1, 2], [1f, 2f]));

@@ -191,6 +191,20 @@ public sealed class AppHostFixture : IAsyncLifetime
         Assert.True(result.Success, $"stopping {resource}: {result.Message}");
     }
 
+    /// <summary>
+    /// Kills a resource's process tree (SIGKILL), as a crash or an evicted pod dies, and waits until Aspire sees it
+    /// stopped. Aspire's stop command drains gracefully, and on a loaded machine gives up before the drain ends.
+    /// </summary>
+    public async Task KillResourceAsync(string resource, CancellationToken cancellationToken)
+    {
+        using (var process = ProcessOf(resource))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await App.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.TerminalStates, cancellationToken);
+    }
+
     public async Task StartResourceAsync(string resource, CancellationToken cancellationToken)
     {
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cancellationToken);
