@@ -9,7 +9,8 @@ public sealed class CapturingStream(Stream inner, long limit) : Stream
     private MemoryStream? _copy = new();
 
     /// <summary>The whole body, or null when it outgrew the limit.</summary>
-    public ReadOnlyMemory<byte>? Captured => _copy is null ? null : _copy.GetBuffer().AsMemory(0, (int)_copy.Length);
+    // The null is typed: untyped, it converts (as a null array) to the other side's type, an empty Memory, not null.
+    public ReadOnlyMemory<byte>? Captured => _copy is null ? (ReadOnlyMemory<byte>?)null : _copy.GetBuffer().AsMemory(0, (int)_copy.Length);
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
-using AiFactory.Gateway.Errors;
 using AiFactory.Gateway.Metering;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
@@ -31,14 +30,14 @@ public sealed class ResponseCacheStep(
     {
         var settings = options.Value;
         var request = context.Request;
-        if (!settings.Enabled || GatewayErrors.IsGrpc(request) || ModelPath.Of(context) is not { } path || !path.IsInfer(request)
-            || request.ContentLength is not { } length || length > settings.MaxRequestBytes || OptsOut(request))
+        if (!settings.Enabled || OipTarget.Of(context) is not { Operation: OipOperation.ModelInfer, IsGrpc: false, Model: { } model } target
+            || !HttpMethods.IsPost(request.Method) || request.ContentLength is not { } length || length > settings.MaxRequestBytes || OptsOut(request))
         {
             await next();
             return;
         }
 
-        var (model, version) = (path.Model, path.Version);
+        var version = target.Version;
 
         // Which version serves the model is asked now, while the body is read and hashed.
         var versionLookup = version is null ? ResolveVersionAsync(model, context.RequestAborted) : Task.FromResult<string?>(version);

@@ -54,6 +54,7 @@ public static class GatewayErrors
         StatusCodes.Status413PayloadTooLarge => 8,         // RESOURCE_EXHAUSTED
         StatusCodes.Status429TooManyRequests => 8,         // RESOURCE_EXHAUSTED
         StatusCodes.Status504GatewayTimeout => 4,          // DEADLINE_EXCEEDED
+        StatusCodes.Status501NotImplemented => 12,         // UNIMPLEMENTED
         499 => 1,                                          // CANCELLED
         StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable => 14, // UNAVAILABLE
         _ => 13,                                           // INTERNAL

@@ -13,20 +13,23 @@ namespace AiFactory.Gateway.Extensions;
 public static class GatewayEndpointExtensions
 {
     /// <summary>
-    /// The OIP routes to inference, each request passing, in order: metering (sees every outcome below), the body
-    /// limit, the key's model allow-list, rate and concurrency limits, the traffic split (which version serves, and
-    /// the replicas that serve it: before the cache, whose key is that version), the response cache, then YARP's own
-    /// pipeline (a replica chosen by load among those left, passive health) inside transport-failure retries on
-    /// another replica.
-    /// Authentication and scopes are checked before, by the routes' authorization policies.
+    /// The OIP routes to inference, each request passing, in order: metering (sees every outcome below), the
+    /// protocol check (the path or gRPC method parsed once, anything not the protocol's refused before any step reads
+    /// a model from it), the body limit, the key's model allow-list (then its model lists filtered to it), rate and
+    /// concurrency limits, the traffic split (which version serves, and the replicas that serve it: before the cache,
+    /// whose key is that version), the response cache, then YARP's own pipeline (a replica chosen by load among those
+    /// left, passive health) inside transport-failure retries on another replica. Authentication and scopes are
+    /// checked before, by the routes' authorization policies.
     /// </summary>
     public static WebApplication MapInferenceProxy(this WebApplication app)
     {
         app.MapReverseProxy(proxy =>
         {
             proxy.UseStep<MeteringStep>();
+            proxy.Use(OipTargetCheck.EnforceAsync);
             proxy.Use(RequestBodyLimit.EnforceAsync);
             proxy.UseStep<ModelAccessStep>();
+            proxy.UseStep<ModelListFilterStep>();
             proxy.UseStep<RateLimitStep>();
             proxy.UseStep<TrafficSplitStep>();
             proxy.UseStep<ResponseCacheStep>();
@@ -40,11 +43,15 @@ public static class GatewayEndpointExtensions
         return app;
     }
 
-    /// <summary>The admin API, and in Development its OpenAPI document and an interactive reference (Scalar).</summary>
+    /// <summary>
+    /// The admin API (with the protocol's repository operations, which need the admin scope too), and in Development
+    /// its OpenAPI document and an interactive reference (Scalar).
+    /// </summary>
     public static WebApplication MapAdminApi(this WebApplication app)
     {
         app.MapApiKeysApi();
         app.MapUsageApi();
+        app.MapRepositoryControlApi();
         if (app.Environment.IsDevelopment())
         {
             app.MapOpenApi();

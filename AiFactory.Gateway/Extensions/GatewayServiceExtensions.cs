@@ -3,6 +3,7 @@ using AiFactory.Gateway.Authentication;
 using AiFactory.Gateway.Caching;
 using AiFactory.Gateway.Database;
 using AiFactory.Gateway.Metering;
+using AiFactory.Gateway.ModelControl;
 using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
@@ -28,6 +29,7 @@ public static class GatewayServiceExtensions
         services.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName)
             .AddValidatedOptions<ApiKeyOptions>(ApiKeyOptions.SectionName)
             .AddValidatedOptions<FailedAuthenticationOptions>(FailedAuthenticationOptions.SectionName)
+            .AddValidatedOptions<ModelAccessOptions>(ModelAccessOptions.SectionName)
             .AddValidatedOptions<RateLimitOptions>(RateLimitOptions.SectionName)
             .AddValidatedOptions<ResponseCacheOptions>(ResponseCacheOptions.SectionName)
             .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName);
@@ -67,11 +69,12 @@ public static class GatewayServiceExtensions
             .AddHostedSingleton<GatewayReplicas>().AddHostedSingleton<RateLimitBucketSweeper>()
             .AddSingleton<KeyConcurrencyLimiter>();
         services.AddSingleton<ResponseCache>();
+        services.AddSingleton<RepositoryBroadcast>();
         services.AddHttpClient<ModelVersionResolver>(ModelVersionResolver.ClientName, http => http.BaseAddress = new Uri("http://inference"));
         services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>().AddHostedSingleton<UsageFlushService>();
         services.AddTrafficSplit();
-        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<RateLimitStep>().AddSingleton<ResponseCacheStep>()
-            .AddSingleton<UpstreamTimingStep>();
+        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<ModelListFilterStep>().AddSingleton<RateLimitStep>()
+            .AddSingleton<ResponseCacheStep>().AddSingleton<UpstreamTimingStep>();
 
         // The admin API speaks the protocol's snake_case.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

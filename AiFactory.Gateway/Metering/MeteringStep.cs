@@ -42,10 +42,11 @@ public sealed class MeteringStep(UsageMeter meter, GatewayMetrics metrics, IOpti
             metrics.Request(context.RouteId(), status, key?.Id);
             if (key is not null)
             {
-                var path = ModelPath.Of(context);
-                // gRPC calls name the model inside the message; inference names it in the answer. The meter checks both.
-                var model = path?.Model ?? context.Response.Headers[ModelNameHeader].ToString();
-                var version = context.Response.Headers[ModelVersionHeader].ToString() is { Length: > 0 } served ? served : path?.Version ?? "";
+                var target = OipTarget.Of(context);
+                // A request refused for what it addresses named no valid model. A gRPC call names its model inside the
+                // message, which the gateway reads only for keys with an allow-list; otherwise inference names it.
+                var model = target is null ? ModelName.InvalidBucket : target.Model ?? context.Response.Headers[ModelNameHeader].ToString();
+                var version = context.Response.Headers[ModelVersionHeader].ToString() is { Length: > 0 } served ? served : target?.Version ?? "";
                 meter.Record(key.Id, model, version, status);
             }
         }

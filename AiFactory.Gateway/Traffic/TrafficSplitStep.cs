@@ -5,17 +5,19 @@ using AiFactory.Gateway.Caching;
 using AiFactory.Gateway.Errors;
 using AiFactory.Gateway.Metering;
 using AiFactory.Gateway.Routing;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
 
 namespace AiFactory.Gateway.Traffic;
 
 /// <summary>
-/// Picks the version that serves each request for a model (inference, metadata, readiness), and the replicas that
-/// may take it:
+/// Picks the version that serves each request for a model (inference, metadata, readiness; REST and gRPC), and the
+/// replicas that may take it:
 /// <list type="bullet">
 /// <item>No version named, and the model has a traffic policy: the caller's sticky point (<see cref="StickyRouting"/>:
-/// its key id and the model) picks a version by the observed weights, and the request is rewritten to name it, so the
-/// response cache, metering and inference all see that version. None serving anywhere: 503.</item>
+/// its key id and the model) picks a version by the observed weights, and the request is rewritten to name it (the
+/// REST path; a gRPC message gets field 2, <see cref="GrpcVersionField"/>), so the response cache, metering and
+/// inference all see that version. None serving anywhere: 503.</item>
 /// <item>A version named: it goes to the replicas that serve it; none does: 503 naming the version (a version no
 /// replica has ever heard of, of a model without policy, is left for inference to answer 404).</item>
 /// <item>No policy: forwarded unchanged (inference serves its newest ready version: the folder mode).</item>
@@ -24,26 +26,52 @@ namespace AiFactory.Gateway.Traffic;
 /// counted per version that answered (<see cref="RolloutMetrics"/>), and those the split sent go into the rollout
 /// window the automatic rollback judges.
 /// </summary>
-public sealed class TrafficSplitStep(ObservedTrafficView traffic, RolloutWindow window, RolloutMetrics metrics) : IProxyStep
+public sealed class TrafficSplitStep(
+    ObservedTrafficView traffic,
+    TrafficPolicies policies,
+    RolloutWindow window,
+    RolloutMetrics metrics,
+    IOptions<ModelAccessOptions> access) : IProxyStep
 {
+    private const string ToChooseTheVersion = "to choose the version its traffic policy serves";
+
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        if (ModelPath.Of(context) is not { Action: null or "ready" or "infer" } target)
+        if (OipTarget.Of(context) is not { Operation: OipOperation.ModelInfer or OipOperation.ModelMetadata or OipOperation.ModelReady } target)
         {
             await next();
             return;
         }
 
+        if (target.Model is null)
+        {
+            // A gRPC call names its model in its message, read already for a key with an allow-list. Without any
+            // policy (the folder mode) the gateway has nothing to choose, and lets the call stream.
+            if (!policies.AllInForce.Any())
+            {
+                await next();
+                return;
+            }
+
+            var parse = await GrpcModelTarget.ReadAsync(context, target, access.Value.MaxGrpcMessageBytes, ToChooseTheVersion);
+            if (parse.Refusal is { } refusal)
+            {
+                await refusal.WriteAsync(context);
+                return;
+            }
+
+            target = parse.Target!;
+        }
+
         var proxy = context.GetReverseProxyFeature();
         var cluster = proxy.Cluster?.Config.ClusterId ?? ReplicaStateMonitor.Clusters[0];
-        var model = target.Model;
+        var model = target.Model!;
         (long PolicyId, int Version)? split = null;
         if (target.Version is { } named)
         {
             if (!RouteTo(proxy, cluster, model, named) && (traffic.HasPolicy(model) || traffic.IsKnown(cluster, model, named)))
             {
-                await GatewayErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
-                    $"version {named} of model '{model}' is not ready on any available replica");
+                await NotServedAsync(context, model, named);
                 return;
             }
         }
@@ -51,12 +79,10 @@ public sealed class TrafficSplitStep(ObservedTrafficView traffic, RolloutWindow 
         {
             var version = StickyRouting.Pick(observed.Weights, StickyRouting.PointOf(context.GetApiKey()?.Id ?? "", model));
             var text = version.ToString(CultureInfo.InvariantCulture);
-            ModelPath.Replace(context, target with { Version = text });
-            context.Request.Path = $"/v2/models/{Uri.EscapeDataString(model)}/versions/{text}{(target.Action is { } action ? "/" + action : "")}";
+            Name(context, target with { Version = text });
             if (!RouteTo(proxy, cluster, model, text))
             {
-                await GatewayErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
-                    $"version {text} of model '{model}' is not ready on any available replica");
+                await NotServedAsync(context, model, text);
                 return;
             }
 
@@ -69,7 +95,7 @@ public sealed class TrafficSplitStep(ObservedTrafficView traffic, RolloutWindow 
             return;
         }
 
-        if ((target.Version ?? split?.Version.ToString(CultureInfo.InvariantCulture)) is { } routed)
+        if (OipTarget.Of(context)?.Version is { } routed)
         {
             // Inference names the version on its answers, not on its errors: a caller of a failing canary learns which.
             context.Response.OnStarting(() =>
@@ -79,7 +105,7 @@ public sealed class TrafficSplitStep(ObservedTrafficView traffic, RolloutWindow 
             });
         }
 
-        if (!target.IsInfer(context.Request))
+        if (target.Operation != OipOperation.ModelInfer)
         {
             await next();
             return;
@@ -92,8 +118,31 @@ public sealed class TrafficSplitStep(ObservedTrafficView traffic, RolloutWindow 
         }
         finally
         {
-            Count(context, model, target.Version ?? split?.Version.ToString(CultureInfo.InvariantCulture), split, Stopwatch.GetElapsedTime(started));
+            Count(context, target, OipTarget.Of(context)?.Version, split, Stopwatch.GetElapsedTime(started));
         }
+    }
+
+    /// <summary>Rewrites the request to name <paramref name="named"/>'s version, and records it for the steps after.</summary>
+    private static void Name(HttpContext context, OipTarget named)
+    {
+        var request = context.Request;
+        if (named.IsGrpc)
+        {
+            request.Body = GrpcVersionField.Append(request.Body, named.Version!, out var added);
+            request.ContentLength += added;
+        }
+        else
+        {
+            var action = named.Operation switch
+            {
+                OipOperation.ModelInfer => "/infer",
+                OipOperation.ModelReady => "/ready",
+                _ => "",
+            };
+            request.Path = $"/v2/models/{named.Model}/versions/{named.Version}{action}";
+        }
+
+        OipTarget.Record(context, new OipParse(named, null));
     }
 
     /// <summary>
@@ -111,24 +160,27 @@ public sealed class TrafficSplitStep(ObservedTrafficView traffic, RolloutWindow 
         return proxy.AvailableDestinations.Count > 0;
     }
 
-    private void Count(HttpContext context, string model, string? routedVersion, (long PolicyId, int Version)? split, TimeSpan duration)
+    private static Task NotServedAsync(HttpContext context, string model, string version) =>
+        GatewayErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"version {version} of model '{model}' is not ready on any available replica");
+
+    private void Count(HttpContext context, OipTarget target, string? routedVersion, (long PolicyId, int Version)? split, TimeSpan duration)
     {
         if (context.RequestAborted.IsCancellationRequested)
         {
             return; // the caller left: says nothing of the version
         }
 
-        var outcome = RequestOutcome.Of(context, GatewayErrors.IsGrpc(context.Request));
+        var outcome = RequestOutcome.Of(context, target.IsGrpc);
         var version = context.Response.Headers[MeteringStep.ModelVersionHeader].ToString() is { Length: > 0 } served ? served : routedVersion;
         if (version is not null)
         {
-            metrics.Request(model, version, outcome, duration);
+            metrics.Request(target.Model!, version, outcome, duration);
         }
 
         // A cached answer says nothing of how the version serves now.
         if (split is { } routed && context.Response.Headers[ResponseCacheStep.CacheHeader] != "hit")
         {
-            window.Record(model, routed.PolicyId, routed.Version, outcome == RequestOutcome.ServerError, duration);
+            window.Record(target.Model!, routed.PolicyId, routed.Version, outcome == RequestOutcome.ServerError, duration);
         }
     }
 }

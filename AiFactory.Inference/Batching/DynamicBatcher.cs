@@ -14,6 +14,11 @@ namespace AiFactory.Inference.Batching;
 /// more to join (or until a preferred batch size is reached). Requests carrying k items count as k and are never
 /// split. Inputs are concatenated along the first dimension and outputs split back.
 /// </summary>
+/// <remarks>
+/// ONNX Runtime reads a request's inputs where they lie, in the request's own (pooled) buffer, and runs on the
+/// version's session, which the caller's lease keeps alive. So a request taken into a batch is answered only when
+/// the execution has ended: a timeout or a cancellation removes a request while it is queued and no later.
+/// </remarks>
 public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
 {
     private readonly LoadedModel _model;
@@ -21,6 +26,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
     private readonly DynamicBatchingConfig _config;
     private readonly TimeSpan _maxDelay;
     private readonly Channel<PendingRequest> _arrivals = Channel.CreateUnbounded<PendingRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly int _instanceCount;
     private readonly SemaphoreSlim _freeInstances;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _dispatcher;
@@ -32,6 +38,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         _maxBatchSize = maxBatchSize;
         _config = config;
         _maxDelay = TimeSpan.FromMicroseconds(config.MaxQueueDelayUs);
+        _instanceCount = instanceCount;
         _freeInstances = new SemaphoreSlim(instanceCount, instanceCount);
         _dispatcher = Task.Run(DispatchAsync);
     }
@@ -78,13 +85,32 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
             while (true)
             {
                 await _freeInstances.WaitAsync(stopping);
-                if (!await FillAsync(queue, stopping))
+                List<PendingRequest>? batch = null;
+                try
+                {
+                    if (await FillAsync(queue, stopping))
+                    {
+                        batch = await FormBatchAsync(queue, stopping);
+                    }
+                }
+                finally
+                {
+                    if (batch is not { Count: > 0 })
+                    {
+                        _freeInstances.Release();
+                    }
+                }
+
+                if (batch is null)
                 {
                     return;
                 }
 
-                var batch = await FormBatchAsync(queue, stopping);
-                _ = Task.Run(() => Execute(batch));
+                if (batch.Count > 0)
+                {
+                    // The batch holds its instance until its execution ends (see Execute); DisposeAsync waits for that.
+                    _ = Task.Run(() => Execute(batch));
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -92,9 +118,11 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         }
         finally
         {
+            Drain(queue);
             foreach (var pending in queue)
             {
-                pending.Completion.TrySetException(InferenceException.Unavailable($"model '{_model.Name}' version {_model.Version} was unloaded"));
+                Dequeued(pending);
+                pending.Abandon(InferenceException.Unavailable($"model '{_model.Name}' version {_model.Version} was unloaded"));
             }
         }
     }
@@ -145,7 +173,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
             }
 
             Drain(queue);
-            if (oldest.Completion.Task.IsCompleted)
+            if (!oldest.IsQueued)
             {
                 // The oldest request timed out or was cancelled while we waited: start over from the next one,
                 // or hand back an empty batch (which only frees the instance) when none is left.
@@ -160,13 +188,21 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
     private int CountFitting(List<PendingRequest> queue, string signature) =>
         Fitting(queue, signature).Sum(pending => pending.Work.BatchSize);
 
+    /// <summary>
+    /// Takes the fitting requests out of the queue. A request whose timeout or cancellation won the race since it was
+    /// counted in has been answered already and stays out of the batch.
+    /// </summary>
     private List<PendingRequest> TakeBatch(List<PendingRequest> queue, string signature)
     {
-        var batch = Fitting(queue, signature).ToList();
-        foreach (var pending in batch)
+        var batch = new List<PendingRequest>();
+        foreach (var pending in Fitting(queue, signature).ToList())
         {
             Dequeued(pending);
             queue.Remove(pending);
+            if (pending.TryTake())
+            {
+                batch.Add(pending);
+            }
         }
 
         return batch;
@@ -181,7 +217,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         var items = 0;
         foreach (var pending in queue)
         {
-            if (pending.Work.Signature == signature && !pending.Completion.Task.IsCompleted && items + pending.Work.BatchSize <= _maxBatchSize)
+            if (pending.Work.Signature == signature && pending.IsQueued && items + pending.Work.BatchSize <= _maxBatchSize)
             {
                 items += pending.Work.BatchSize;
                 yield return pending;
@@ -203,7 +239,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
     {
         queue.RemoveAll(pending =>
         {
-            if (!pending.Completion.Task.IsCompleted)
+            if (pending.IsQueued)
             {
                 return false;
             }
@@ -225,46 +261,23 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a batch, frees its instance and buffers, and only then answers its callers: until a caller has its answer,
+    /// its request buffer and its lease on the version stay with it, so ONNX Runtime never reads memory that has
+    /// gone back to the pool or a session that has been freed.
+    /// </summary>
     private void Execute(List<PendingRequest> batch)
     {
+        IReadOnlyList<Tensor>[]? answers = null;
+        Exception? failure = null;
         var rented = new List<byte[]>();
         try
         {
-            if (batch.Count == 0)
-            {
-                return;
-            }
-
-            var items = batch.Sum(pending => pending.Work.BatchSize);
-            var started = Stopwatch.GetTimestamp();
-            IReadOnlyList<Tensor> inputs = batch[0].Work.Inputs;
-            if (batch.Count > 1)
-            {
-                inputs = Concatenate(batch, items, rented);
-            }
-
-            var joined = Stopwatch.GetTimestamp() - started;
-            var outputs = _model.Run(inputs, batch[0].Work.OutputNames, out var timings);
-            _model.RecordExecution(items, timings.WithInput(joined * 1_000_000_000 / Stopwatch.Frequency));
-            if (batch.Count == 1)
-            {
-                batch[0].Completion.TrySetResult(outputs);
-                return;
-            }
-
-            var offset = 0;
-            foreach (var pending in batch)
-            {
-                pending.Completion.TrySetResult(TensorBatches.Slice(outputs, offset, pending.Work.BatchSize, items));
-                offset += pending.Work.BatchSize;
-            }
+            answers = Run(batch, rented);
         }
         catch (Exception e)
         {
-            foreach (var pending in batch)
-            {
-                pending.Completion.TrySetException(e);
-            }
+            failure = e;
         }
         finally
         {
@@ -275,6 +288,42 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
 
             _freeInstances.Release();
         }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Answer(answers?[i], failure);
+        }
+    }
+
+    /// <summary>Runs the batch; returns each request's outputs, in batch order.</summary>
+    private IReadOnlyList<Tensor>[] Run(List<PendingRequest> batch, List<byte[]> rented)
+    {
+        var items = batch.Sum(pending => pending.Work.BatchSize);
+        var started = Stopwatch.GetTimestamp();
+        IReadOnlyList<Tensor> inputs = batch[0].Work.Inputs;
+        if (batch.Count > 1)
+        {
+            inputs = Concatenate(batch, items, rented);
+        }
+
+        var joined = RunTimings.Nanoseconds(started, Stopwatch.GetTimestamp());
+        var outputs = _model.Run(inputs, batch[0].Work.OutputNames, out var timings);
+        _model.RecordExecution(items, timings.WithInput(joined));
+        if (batch.Count == 1)
+        {
+            return [outputs];
+        }
+
+        // Slices are copies: the callers' answers do not depend on the batch's buffers.
+        var answers = new IReadOnlyList<Tensor>[batch.Count];
+        var offset = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            answers[i] = TensorBatches.Slice(outputs, offset, batch[i].Work.BatchSize, items);
+            offset += batch[i].Work.BatchSize;
+        }
+
+        return answers;
     }
 
     /// <summary>Joins each input of the batch into a pooled buffer (batches of images are megabytes each).</summary>
@@ -293,18 +342,32 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         return inputs;
     }
 
-    /// <summary>Stops taking requests; those still queued are answered with 503.</summary>
+    /// <summary>
+    /// Stops taking requests, answers those still queued with 503 and waits for the executions still running, so the
+    /// session can be freed once this returns.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _arrivals.Writer.TryComplete();
         await _stopping.CancelAsync();
         await _dispatcher.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // Every execution holds an instance until it ends: once all of them are back, none is running.
+        for (var i = 0; i < _instanceCount; i++)
+        {
+            await _freeInstances.WaitAsync();
+        }
+
         _stopping.Dispose();
     }
 
-    /// <summary>A queued request: its work, when it arrived, and the answer its caller awaits.</summary>
+    /// <summary>
+    /// A queued request: its work, when it arrived, and the answer its caller awaits. It leaves the queue once, either
+    /// taken into a batch (then only the execution answers it) or abandoned (its timeout, its cancellation, unloading).
+    /// </summary>
     private sealed class PendingRequest
     {
+        private const int Queued = 0, Taken = 1, Abandoned = 2;
+        private int _state;
         private int _dequeued;
 
         public PendingRequest(InferenceWork work, CancellationToken cancellationToken)
@@ -313,14 +376,14 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
             if (work.Timeout is { } timeout)
             {
                 var timer = new CancellationTokenSource(timeout);
-                timer.Token.Register(() => Completion.TrySetException(InferenceException.Unavailable(
+                timer.Token.Register(() => Abandon(InferenceException.Unavailable(
                     $"the request waited longer than its timeout ({timeout.TotalMicroseconds:0} µs) in the queue")));
                 Completion.Task.ContinueWith(_ => timer.Dispose(), TaskScheduler.Default);
             }
 
             if (cancellationToken.CanBeCanceled)
             {
-                var registration = cancellationToken.Register(() => Completion.TrySetCanceled(cancellationToken));
+                var registration = cancellationToken.Register(() => Abandon(new OperationCanceledException(cancellationToken)));
                 Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
             }
         }
@@ -331,9 +394,44 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
 
         public TaskCompletionSource<IReadOnlyList<Tensor>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Still waiting for a batch: neither taken nor abandoned.</summary>
+        public bool IsQueued => Volatile.Read(ref _state) == Queued;
+
         public TimeSpan Waited() => Stopwatch.GetElapsedTime(EnqueuedAt);
 
         /// <summary>True the first time only, so a request leaves the queue's count once.</summary>
         public bool MarkDequeued() => Interlocked.Exchange(ref _dequeued, 1) == 0;
+
+        /// <summary>Claims the request for a batch; false when it was abandoned first.</summary>
+        public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Queued) == Queued;
+
+        /// <summary>Answers a request that is still queued with <paramref name="reason"/>; one taken into a batch is left to its execution.</summary>
+        public void Abandon(Exception reason)
+        {
+            if (Interlocked.CompareExchange(ref _state, Abandoned, Queued) == Queued)
+            {
+                if (reason is OperationCanceledException cancelled)
+                {
+                    Completion.TrySetCanceled(cancelled.CancellationToken);
+                }
+                else
+                {
+                    Completion.TrySetException(reason);
+                }
+            }
+        }
+
+        /// <summary>The execution's answer: the outputs, or the failure of the whole batch.</summary>
+        public void Answer(IReadOnlyList<Tensor>? outputs, Exception? failure)
+        {
+            if (failure is null)
+            {
+                Completion.TrySetResult(outputs!);
+            }
+            else
+            {
+                Completion.TrySetException(failure);
+            }
+        }
     }
 }

@@ -3,8 +3,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace AiFactory.Inference.Repository;
 
 /// <summary>
-/// Readiness for Kubernetes (<c>/health</c>): the replica takes traffic once its initial model load has finished.
-/// A model that failed makes it Degraded, not Unhealthy, so the models that did load keep serving.
+/// Readiness for Kubernetes and the gateway (<c>/health</c>): the replica takes traffic once its initial model load has
+/// finished. A model that failed or was unloaded makes it Degraded, not Unhealthy, which the health endpoint still
+/// answers with 200 (ASP.NET Core's default status codes), so the models that did load keep serving. The overlays'
+/// startup and readiness probes (manifests/overlays/common/inference.yaml) and the gateway's active health checks
+/// probe this; <c>/v2/health/ready</c> stays the protocol's strict readiness, every model ready.
 /// </summary>
 public sealed class ModelRepositoryHealthCheck(ModelRepository repository) : IHealthCheck
 {

@@ -255,7 +255,7 @@ public sealed class ModelRepositoryLoader(
         try
         {
             var (session, provider) = sessions.Create(path, config);
-            var model = new LoadedModel(name, version, session, provider, config, metrics);
+            var model = new LoadedModel(name, version, session, provider, config, metrics, logger);
             try
             {
                 Warmup.Run(model);

@@ -17,11 +17,13 @@ namespace AiFactory.Inference.Runtime;
 public sealed class LoadedModel
 {
     private readonly InferenceSession _session;
+    private readonly ILogger _logger;
     private readonly Dictionary<string, TensorElementType> _elementTypes = [];
     private int _leases = 1;
 
-    public LoadedModel(string name, string version, InferenceSession session, string provider, ModelConfig config, InferenceMetrics metrics)
+    public LoadedModel(string name, string version, InferenceSession session, string provider, ModelConfig config, InferenceMetrics metrics, ILogger logger)
     {
+        _logger = logger;
         Name = name;
         Version = version;
         Provider = provider;
@@ -77,13 +79,35 @@ public sealed class LoadedModel
         }
     }
 
-    /// <summary>Returns a lease; the last one (the repository's, see <see cref="Retire"/>) frees the session.</summary>
+    /// <summary>
+    /// Returns a lease. Whoever returns the last one (a request, or the repository, see <see cref="Retire"/>) frees the
+    /// session: a request's lease lasts until its answer, which comes only after the execution that computed it.
+    /// </summary>
     public void Release()
     {
         if (Interlocked.Decrement(ref _leases) == 0)
         {
-            (Executor as IAsyncDisposable)?.DisposeAsync().AsTask().Wait();
+            _ = FreeAsync();
+        }
+    }
+
+    /// <summary>Stops the executor, waits for the executions it still runs, then frees the session.</summary>
+    private async Task FreeAsync()
+    {
+        try
+        {
+            if (Executor is IAsyncDisposable executor)
+            {
+                await executor.DisposeAsync();
+            }
+
             _session.Dispose();
+            _logger.LogInformation("Model {Model} version {Version} freed its session after its last execution ({Executions} in all)",
+                Name, Version, Statistics.ExecutionCount);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Model {Model} version {Version}: freeing its session failed", Name, Version);
         }
     }
 
@@ -147,7 +171,8 @@ public sealed class LoadedModel
                 outputs[i] = new Tensor(outputNames[i], Datatypes.FromOnnx(info.ElementDataType), info.Shape, data);
             }
 
-            timings = new RunTimings(Nanoseconds(started, prepared), Nanoseconds(prepared, ran), Nanoseconds(ran, Stopwatch.GetTimestamp()));
+            timings = new RunTimings(RunTimings.Nanoseconds(started, prepared), RunTimings.Nanoseconds(prepared, ran),
+                RunTimings.Nanoseconds(ran, Stopwatch.GetTimestamp()));
             return outputs;
         }
         finally
@@ -180,8 +205,6 @@ public sealed class LoadedModel
             throw Protocol.InferenceException.BadRequest($"model '{Name}' version {Version} cannot run this input: {e.Message}");
         }
     }
-
-    private static long Nanoseconds(long from, long to) => (to - from) * 1_000_000_000 / Stopwatch.Frequency;
 
     private static OrtValue CreateStringTensor(Tensor input)
     {
@@ -266,4 +289,10 @@ public readonly record struct RunTimings(long InputNs, long InferNs, long Output
 {
     /// <summary>The same execution with extra input preparation (joining a batch) counted in.</summary>
     public RunTimings WithInput(long extraNs) => this with { InputNs = InputNs + extraNs };
+
+    /// <summary>
+    /// Nanoseconds between two <see cref="Stopwatch"/> timestamps. In floating point: ticks × 10⁹ overflows a long
+    /// after 9.2 s where the stopwatch counts nanoseconds, and a run under load can last that long.
+    /// </summary>
+    public static long Nanoseconds(long from, long to) => (long)((to - from) * (1e9 / Stopwatch.Frequency));
 }

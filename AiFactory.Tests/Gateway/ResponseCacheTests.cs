@@ -67,6 +67,24 @@ public sealed class ResponseCacheTests(AppHostFixture fixture)
         Assert.Equal(("hit", "2"), Summary(await InferAsync(gateway, model, image)));
     }
 
+    [Fact]
+    public async Task An_answer_larger_than_the_entry_limit_is_served_whole_and_never_cached()
+    {
+        await using var instance = await GatewayInstance.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Gateway:ResponseCache:MaxEntryBytes"] = "64", // less than the answer for two text lines
+        });
+        using var gateway = instance.CreateClient(fixture.AdminKey);
+        var image = SampleModels.RandomImage(seed: 104, 2, 3, 48, 192);
+
+        var (firstHeaders, first) = await InferAsync(gateway, SampleModels.TextDirection, image);
+        var (secondHeaders, second) = await InferAsync(gateway, SampleModels.TextDirection, image);
+
+        Assert.Equal(("miss", "miss"), (firstHeaders.Cache, secondHeaders.Cache));
+        Assert.True(first.Length > 64, $"the answer has {first.Length} bytes");
+        Assert.Equal(first, second);
+    }
+
     private static (string?, string?) Summary(((string? Cache, string? ContentType, string? JsonLength, string? Version) Headers, byte[] Body) answer) =>
         (answer.Headers.Cache, answer.Headers.Version);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -184,6 +185,50 @@ public sealed class AppHostFixture : IAsyncLifetime
         return stats["model_stats"]!.AsArray().Sum(entry => entry!["inference_count"]!.GetValue<long>());
     }
 
+    /// <summary>What <c>GET /v2/models/{model}/ready</c> answers on each replica, asked directly: 200 ready, 503 not, 404 unknown.</summary>
+    public async Task<HttpStatusCode[]> ModelReadinessAsync(string model, CancellationToken cancellationToken)
+    {
+        var statuses = new List<HttpStatusCode>();
+        foreach (var replica in InferenceReplicaEndpoints())
+        {
+            using var http = new HttpClient { BaseAddress = replica };
+            using var response = await http.GetAsync($"/v2/models/{model}/ready", cancellationToken);
+            statuses.Add(response.StatusCode);
+        }
+
+        return [.. statuses];
+    }
+
+    /// <summary>
+    /// Waits until every replica answers <paramref name="expected"/> for the model's readiness (they poll the model
+    /// folder every 2 s, so a change on disk reaches them within a few seconds).
+    /// </summary>
+    public async Task WaitForModelReadinessAsync(string model, HttpStatusCode expected, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        HttpStatusCode[] statuses;
+        while ((statuses = await ModelReadinessAsync(model, CancellationToken.None).WaitAsync(timeout)).Any(status => status != expected))
+        {
+            Assert.True(deadline.Elapsed < timeout,
+                $"'{model}' readiness on {string.Join(", ", InferenceReplicas)}: {string.Join(", ", statuses.Select(status => (int)status))}, expected {(int)expected} on each");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Adds a copy of the classifier as <paramref name="model"/> version 1 and waits until every replica serves it.</summary>
+    public async Task AddModelAsync(string model, TimeSpan timeout)
+    {
+        Models.AddVersion(model, 1);
+        await WaitForModelReadinessAsync(model, HttpStatusCode.OK, timeout);
+    }
+
+    /// <summary>Removes <paramref name="model"/> from the folder and waits until no replica knows it any more.</summary>
+    public async Task RemoveModelAsync(string model, TimeSpan timeout)
+    {
+        Models.RemoveModel(model);
+        await WaitForModelReadinessAsync(model, HttpStatusCode.NotFound, timeout);
+    }
+
     /// <summary>Runs a resource command (<see cref="KnownResourceCommands"/>) and waits for the resource to get there.</summary>
     public async Task StopResourceAsync(string resource, CancellationToken cancellationToken)
     {
@@ -242,12 +287,27 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>Everything the AppHost and its resources have logged so far (information and up).</summary>
     public string FullLog => _log.AllLines();
 
-    /// <summary>The resident memory (RSS) of <paramref name="resource"/>'s process now, in bytes.</summary>
+    /// <summary>
+    /// The resident memory (RSS) of <paramref name="resource"/> now, in bytes: its process (for a project, the service
+    /// itself rather than its <c>dotnet run</c> launcher) and every process under it.
+    /// </summary>
     public long ResidentBytes(string resource)
     {
         using var process = ProcessOf(resource);
-        process.Refresh();
-        return process.WorkingSet64;
+        return LocalProcesses.DescendantsOf(process.Id).Append(process.Id).Sum(ResidentBytesOf);
+    }
+
+    private static long ResidentBytesOf(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.WorkingSet64;
+        }
+        catch (ArgumentException)
+        {
+            return 0; // ended meanwhile
+        }
     }
 
     public async Task DisposeAsync()

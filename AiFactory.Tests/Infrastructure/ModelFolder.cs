@@ -25,6 +25,21 @@ public sealed class ModelFolder : IDisposable
         File.Move(staging, target, overwrite: true);
     }
 
+    /// <summary>Writes <paramref name="onnx"/> as <paramref name="model"/>/<paramref name="version"/>, new or replacing the file, atomically.</summary>
+    public void WriteVersion(string model, int version, byte[] onnx)
+    {
+        var directory = Directory.CreateDirectory(System.IO.Path.Combine(Path, model, version.ToString())).FullName;
+        var target = System.IO.Path.Combine(directory, "model.onnx");
+        var staging = target + ".new";
+        File.WriteAllBytes(staging, onnx);
+        // A new write time, so the poller sees a replacement even within the file system's timestamp granularity.
+        File.SetLastWriteTimeUtc(staging, File.Exists(target) ? File.GetLastWriteTimeUtc(target).AddSeconds(1) : DateTime.UtcNow);
+        File.Move(staging, target, overwrite: true);
+    }
+
+    public void RemoveModel(string model) =>
+        Directory.Delete(System.IO.Path.Combine(Path, model), recursive: true);
+
     public void RemoveVersion(string model, int version) =>
         Directory.Delete(System.IO.Path.Combine(Path, model, version.ToString()), recursive: true);
 

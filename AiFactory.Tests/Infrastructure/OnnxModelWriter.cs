@@ -44,7 +44,38 @@ public static class OnnxModelWriter
             graph.Add(Field(12, ValueInfo($"out_{datatype.ToLowerInvariant()}", elementType)));
         }
 
-        return Message(w =>
+        return Model(graph);
+    }
+
+    /// <summary>
+    /// <c>x</c> [batch, n, n] FP32 → <c>y</c> = x^(multiplications + 1), one MatMul per multiplication: a model whose
+    /// execution takes as long as the caller's n makes it (n³ per multiplication), for tests that need a run to last.
+    /// </summary>
+    public static byte[] MatrixPower(int multiplications)
+    {
+        var graph = new List<byte[]>();
+        for (var i = 1; i <= multiplications; i++)
+        {
+            var left = i == 1 ? "x" : $"power_{i}";
+            var result = i == multiplications ? "y" : $"power_{i + 1}";
+            graph.Add(Field(1, Message(w =>
+            {
+                w.WriteTag(1, WireFormat.WireType.LengthDelimited); w.WriteString(left);
+                w.WriteTag(1, WireFormat.WireType.LengthDelimited); w.WriteString("x");
+                w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteString(result);
+                w.WriteTag(3, WireFormat.WireType.LengthDelimited); w.WriteString($"multiply_{i}");
+                w.WriteTag(4, WireFormat.WireType.LengthDelimited); w.WriteString("MatMul");
+            })));
+        }
+
+        graph.Add(Field(2, System.Text.Encoding.UTF8.GetBytes("matrix-power")));
+        graph.Add(Field(11, ValueInfo("x", ElementTypes["FP32"], "batch", "n", "n")));
+        graph.Add(Field(12, ValueInfo("y", ElementTypes["FP32"], "batch", "n", "n")));
+        return Model(graph);
+    }
+
+    private static byte[] Model(List<byte[]> graph) =>
+        Message(w =>
         {
             w.WriteTag(1, WireFormat.WireType.Varint); w.WriteInt64(8); // ir_version
             w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteString("aifactory-tests");
@@ -52,7 +83,6 @@ public static class OnnxModelWriter
             w.WriteTag(8, WireFormat.WireType.LengthDelimited);
             w.WriteBytes(ByteString.CopyFrom(Message(o => { o.WriteTag(2, WireFormat.WireType.Varint); o.WriteInt64(17); })));
         });
-    }
 
     /// <summary>
     /// <paramref name="model"/> with a doc_string appended (ModelProto field 6): other bytes, so another artifact,
@@ -61,15 +91,17 @@ public static class OnnxModelWriter
     public static byte[] WithDocString(byte[] model, string docString) =>
         [.. model, .. Message(w => { w.WriteTag(6, WireFormat.WireType.LengthDelimited); w.WriteString(docString); })];
 
-    private static byte[] ValueInfo(string name, int elementType) => Message(w =>
+    /// <summary>A tensor value of the element type whose dimensions are the named (variable) ones, [batch, n] by default.</summary>
+    private static byte[] ValueInfo(string name, int elementType, params string[] dimensions) => Message(w =>
     {
         w.WriteTag(1, WireFormat.WireType.LengthDelimited); w.WriteString(name);
-        var dimension = Message(d => { d.WriteTag(2, WireFormat.WireType.LengthDelimited); d.WriteString("n"); });
-        var batch = Message(d => { d.WriteTag(2, WireFormat.WireType.LengthDelimited); d.WriteString("batch"); });
         var shape = Message(s =>
         {
-            s.WriteTag(1, WireFormat.WireType.LengthDelimited); s.WriteBytes(ByteString.CopyFrom(batch));
-            s.WriteTag(1, WireFormat.WireType.LengthDelimited); s.WriteBytes(ByteString.CopyFrom(dimension));
+            foreach (var dimension in dimensions is { Length: > 0 } ? dimensions : ["batch", "n"])
+            {
+                var named = Message(d => { d.WriteTag(2, WireFormat.WireType.LengthDelimited); d.WriteString(dimension); });
+                s.WriteTag(1, WireFormat.WireType.LengthDelimited); s.WriteBytes(ByteString.CopyFrom(named));
+            }
         });
         var tensor = Message(t =>
         {

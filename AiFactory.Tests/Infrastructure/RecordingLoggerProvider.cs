@@ -3,12 +3,18 @@ using Microsoft.Extensions.Logging;
 
 namespace AiFactory.Tests.Infrastructure;
 
-/// <summary>Keeps the AppHost's log (warnings and up, and resource state changes) so a failed start can show it.</summary>
+/// <summary>
+/// Keeps a host's log (information and up) so a failed start can show it, and so tests can assert on what a service
+/// reports it did.
+/// </summary>
 public sealed class RecordingLoggerProvider : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
     public ILogger CreateLogger(string categoryName) => new Recorder(categoryName, _lines);
+
+    /// <summary>Every line so far, oldest first.</summary>
+    public IReadOnlyList<string> Lines => [.. _lines];
 
     public override string ToString() => string.Join('\n', _lines.TakeLast(200));
 

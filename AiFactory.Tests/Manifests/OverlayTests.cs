@@ -183,10 +183,13 @@ public sealed partial class OverlayTests
 
     [Theory]
     [MemberData(nameof(ClusterOverlays))]
-    public async Task Inference_probes_its_oip_readiness_with_a_startup_budget_for_model_loading(string overlay)
+    public async Task Inference_readiness_survives_one_unavailable_model_and_startup_waits_for_model_loading(string overlay)
     {
         var inference = Rendered.Containers((await ManifestTools.RenderAsync(overlay)).Single("Deployment", "inference"), includeInit: false).Single();
-        Assert.Equal("/v2/health/ready", (string?)inference["readinessProbe"]!["httpGet"]!["path"]);
+        // /health: unready until the initial load finished, then ready even with a model unavailable (ProbeTests
+        // checks that on the running replicas); the protocol's strict /v2/health/ready would take the pod out.
+        Assert.Equal("/health", (string?)inference["startupProbe"]!["httpGet"]!["path"]);
+        Assert.Equal("/health", (string?)inference["readinessProbe"]!["httpGet"]!["path"]);
         Assert.Equal("/alive", (string?)inference["livenessProbe"]!["httpGet"]!["path"]);
         var startup = inference["startupProbe"]!;
         var budget = (int)startup["failureThreshold"]! * ((int?)startup["periodSeconds"] ?? 10);

@@ -1,7 +1,10 @@
 extern alias gateway;
 
 using System.Net;
+using AiFactory.Inference.Grpc.Protocol;
 using AiFactory.Tests.Infrastructure;
+using Google.Protobuf;
+using Grpc.Core;
 using StickyRouting = gateway::AiFactory.Gateway.Traffic.StickyRouting;
 using VersionWeight = gateway::AiFactory.Gateway.Traffic.VersionWeight;
 
@@ -98,6 +101,46 @@ public sealed class TrafficSplitTests(AppHostFixture fixture) : IAsyncLifetime
 
         Assert.Equal(503, status);
         Assert.Equal($"version 2 of model '{_model}' is not ready on any available replica", OipRequests.ErrorOf(error!).GetString());
+    }
+
+    [Fact]
+    public async Task A_grpc_call_that_names_no_version_is_split_as_rest_is_and_a_named_version_no_replica_serves_is_unavailable()
+    {
+        await UploadAsync(3);
+        await _registry.SetTrafficAsync(_model, new Dictionary<int, int> { [1] = 50, [2] = 50 });
+        await fixture.WaitUntilObservedAsync(_model, new Dictionary<int, int> { [1] = 50, [2] = 50 }, _deadline.Token);
+        using var admin = fixture.CreateGatewayClient();
+        var versions = new HashSet<string>();
+
+        for (var i = 0; i < 12; i++)
+        {
+            var (id, key) = await admin.CreateKeyAsync($"grpc-{i}", ["infer"]);
+            using var channel = fixture.CreateGatewayGrpcChannel(key);
+            var grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+            var expected = StickyRouting.Pick([new VersionWeight(1, 50), new VersionWeight(2, 50)], StickyRouting.PointOf(id, _model)).ToString();
+
+            var answer = await grpc.ModelInferAsync(GrpcInput(null), deadline: DateTime.UtcNow.AddSeconds(30));
+            using var rest = fixture.CreateGatewayClient(key);
+
+            Assert.Equal(expected, answer.ModelVersion);
+            Assert.Equal((200, expected, null), await ContinuousLoad.InferAsync(rest, $"/v2/models/{_model}/infer", Input(i), _deadline.Token));
+            Assert.True((await grpc.ModelReadyAsync(new ModelReadyRequest { Name = _model }, deadline: DateTime.UtcNow.AddSeconds(30))).Ready);
+            versions.Add(answer.ModelVersion);
+        }
+
+        Assert.Equal(["1", "2"], versions.Order());
+        using var adminChannel = fixture.CreateGatewayGrpcChannel();
+        var refused = await Assert.ThrowsAsync<RpcException>(() => new GRPCInferenceService.GRPCInferenceServiceClient(adminChannel)
+            .ModelInferAsync(GrpcInput("3"), deadline: DateTime.UtcNow.AddSeconds(30)).ResponseAsync);
+        Assert.Equal((StatusCode.Unavailable, $"version 3 of model '{_model}' is not ready on any available replica"), (refused.StatusCode, refused.Status.Detail));
+    }
+
+    private ModelInferRequest GrpcInput(string? version)
+    {
+        var request = new ModelInferRequest { ModelName = _model, ModelVersion = version ?? "" };
+        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "in_fp32", Datatype = "FP32", Shape = { 1, 2 } });
+        request.RawInputContents.Add(ByteString.CopyFrom(new byte[8]));
+        return request;
     }
 
     private async Task UploadAsync(int versions)

@@ -21,6 +21,7 @@ public sealed class ReleaseOverlayTests
         var images = rendered.Workloads.SelectMany(w => Rendered.Containers(w)).Select(c => (string)c["image"]!).Order().ToList();
         Assert.Equal(
             [
+                "docker.io/chrislusf/seaweedfs:4.47",
                 "docker.io/library/postgres:18.3",
                 "docker.io/library/redis:8.6",
                 $"{Registry}/aifactory/dashboard:1.2.3",
