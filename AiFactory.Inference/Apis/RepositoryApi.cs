@@ -1,8 +1,6 @@
 using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Repository;
-using AiFactory.Inference.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace AiFactory.Inference.Apis;
 
@@ -14,29 +12,25 @@ public static class RepositoryApi
         var api = app.MapGroup("/v2/repository").WithTags("Repository");
 
         api.MapPost("/index", GetIndexAsync).WithName("RepositoryIndex").WithSummary("Every model version with its state");
-        api.MapPost("/models/{model}/load", LoadAsync).WithName("RepositoryModelLoad").WithSummary("Load or reload a model from the folder");
+        api.MapPost("/models/{model}/load", LoadAsync).WithName("RepositoryModelLoad").WithSummary("Load or reload a model (from the folder, or as the registry wants it)");
         api.MapPost("/models/{model}/unload", UnloadAsync).WithName("RepositoryModelUnload").WithSummary("Unload every version of a model");
 
         return app;
     }
 
     private static async Task<Results<Ok, JsonHttpResult<ErrorResponse>>> LoadAsync(
-        string model, ModelRepositoryLoader loader, IOptions<RegistryOptions> registry, CancellationToken cancellationToken)
+        string model, IModelControl control, CancellationToken cancellationToken)
     {
-        var error = registry.Value.Enabled ? RegistryDecides(model) : await loader.LoadAsync(model, cancellationToken);
+        var error = await control.LoadAsync(model, cancellationToken);
         return error is null ? TypedResults.Ok() : ModelsApi.Error(error);
     }
 
     private static async Task<Results<Ok, JsonHttpResult<ErrorResponse>>> UnloadAsync(
-        string model, ModelRepositoryLoader loader, IOptions<RegistryOptions> registry, CancellationToken cancellationToken)
+        string model, IModelControl control, CancellationToken cancellationToken)
     {
-        var error = registry.Value.Enabled ? RegistryDecides(model) : await loader.UnloadAsync(model, cancellationToken);
+        var error = await control.UnloadAsync(model, cancellationToken);
         return error is null ? TypedResults.Ok() : ModelsApi.Error(error);
     }
-
-    // In registry mode a load or unload here would be undone by the next reconciliation: the traffic policy decides.
-    private static InferenceException RegistryDecides(string model) => InferenceException.BadRequest(
-        $"this replica serves what the model registry wants (Registry:Enabled): load or unload versions of '{model}' by changing its traffic policy (PUT /api/admin/models/{model}/traffic)");
 
     private static async Task<Results<Ok<List<RepositoryIndexEntry>>, JsonHttpResult<ErrorResponse>>> GetIndexAsync(
         HttpRequest request, ModelRepository repository)

@@ -42,7 +42,8 @@ public static class InferenceServiceExtensions
         }
         else
         {
-            builder.Services.AddHostedService(services => services.GetRequiredService<ModelRepositoryLoader>());
+            builder.Services.AddHostedService(services => services.GetRequiredService<ModelRepositoryLoader>())
+                .AddSingleton<IModelControl>(services => services.GetRequiredService<ModelRepositoryLoader>());
         }
 
         builder.Services.AddHostedService<LoadedModelsGauge>();

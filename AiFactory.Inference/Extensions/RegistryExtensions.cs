@@ -1,4 +1,5 @@
 using AiFactory.Inference.Registry;
+using AiFactory.Inference.Repository;
 using AiFactory.Registry.Client;
 
 namespace AiFactory.Inference.Extensions;
@@ -23,7 +24,8 @@ public static class RegistryExtensions
             .AddSingleton<ArtifactCache>()
             .AddSingleton<RegistryChangeListener>()
             .AddSingleton<RegistryReconciler>()
-            .AddHostedService(services => services.GetRequiredService<RegistryReconciler>());
+            .AddHostedService(services => services.GetRequiredService<RegistryReconciler>())
+            .AddSingleton<IModelControl>(services => services.GetRequiredService<RegistryReconciler>());
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Repository;
 using AiFactory.Registry.Client;
 using AiFactory.Storage;
@@ -27,11 +28,14 @@ public sealed partial class RegistryReconciler(
     RegistryMetrics metrics,
     IOptions<RegistryOptions> options,
     TimeProvider time,
-    ILogger<RegistryReconciler> logger) : BackgroundService
+    ILogger<RegistryReconciler> logger) : BackgroundService, IModelControl
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly SemaphoreSlim _wake = new(0, 1);
+    // One pass at a time: the loop's, or an explicit load or unload.
+    private readonly SemaphoreSlim _pass = new(1, 1);
+    private readonly HashSet<string> _heldUnloaded = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Model, string Version), string> _loaded = [];
     private readonly HashSet<(string Model, string Version, string Sha256)> _unloadable = [];
     private readonly Dictionary<(string Model, string Version), (DateTimeOffset Due, TimeSpan Delay)> _retries = [];
@@ -78,6 +82,7 @@ public sealed partial class RegistryReconciler(
 
     private async Task ReconcileSafelyAsync(CancellationToken cancellationToken)
     {
+        await _pass.WaitAsync(cancellationToken);
         try
         {
             await ReconcileAsync(cancellationToken);
@@ -88,12 +93,72 @@ public sealed partial class RegistryReconciler(
             metrics.Synced("failed");
             LogPassFailed(logger, e);
         }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    /// <summary>
+    /// The protocol's explicit unload (Triton's explicit model control over the registry's desired state): every
+    /// version of the model is unloaded now, and stays so on this replica until it is loaded again. 404 for a model
+    /// the replica does not serve.
+    /// </summary>
+    public async Task<InferenceException?> UnloadAsync(string name, CancellationToken cancellationToken)
+    {
+        await _pass.WaitAsync(cancellationToken);
+        try
+        {
+            // As in folder mode: the versions are retired (their requests finish) and listed as unloaded.
+            if (await loader.UnloadAsync(name, cancellationToken) is { } refusal)
+            {
+                return refusal;
+            }
+
+            _heldUnloaded.Add(name);
+            foreach (var key in _loaded.Keys.Concat(_leaving.Keys).Where(key => key.Model == name).ToList())
+            {
+                _loaded.Remove(key);
+                _leaving.Remove(key);
+            }
+
+            LogHeldUnloaded(logger, name);
+            return null;
+        }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    /// <summary>
+    /// The protocol's explicit load: lifts an unload and reconciles at once, so the model's desired versions serve
+    /// when it answers. 404 for a model the registry does not want served; 400 when a version of it cannot be.
+    /// </summary>
+    public async Task<InferenceException?> LoadAsync(string name, CancellationToken cancellationToken)
+    {
+        await _pass.WaitAsync(cancellationToken);
+        try
+        {
+            _heldUnloaded.Remove(name);
+            await ReconcileAsync(cancellationToken);
+            var entries = repository.EntriesOf(name);
+            return entries.Count == 0
+                ? InferenceException.NotFound($"model '{name}' is not in the registry's traffic policies, so this replica does not serve it")
+                : entries.FirstOrDefault(entry => !entry.IsReady) is { } failed
+                    ? InferenceException.BadRequest($"failed to load '{name}' version {failed.Version}: {failed.Reason}")
+                    : null;
+        }
+        finally
+        {
+            _pass.Release();
+        }
     }
 
     /// <summary>One pass: read the desired state, load what is missing, unload what is no longer wanted.</summary>
     internal async Task ReconcileAsync(CancellationToken cancellationToken)
     {
-        var desired = await ReadDesiredAsync(cancellationToken);
+        var desired = (await ReadDesiredAsync(cancellationToken))?.Where(version => !_heldUnloaded.Contains(version.Model)).ToList();
         if (desired is null)
         {
             return;
@@ -127,7 +192,7 @@ public sealed partial class RegistryReconciler(
             _leaving.Remove(key);
         }
 
-        foreach (var entry in repository.Entries.Where(entry => !wanted.Contains((entry.Name, entry.Version))).ToList())
+        foreach (var entry in repository.Entries.Where(entry => !wanted.Contains((entry.Name, entry.Version)) && !_heldUnloaded.Contains(entry.Name)).ToList())
         {
             var key = (entry.Name, entry.Version);
             if (entry.IsReady && (now - _leaving.GetValueOrDefault(key, now)) < options.Value.UnloadDelay)
@@ -274,6 +339,9 @@ public sealed partial class RegistryReconciler(
 
     [LoggerMessage(LogLevel.Error, "Reconciling with the registry failed; the loaded versions keep serving and the next pass tries again")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(LogLevel.Information, "Model {Model} unloaded on request; this replica leaves it unloaded until it is loaded again")]
+    private static partial void LogHeldUnloaded(ILogger logger, string model);
 
     [LoggerMessage(LogLevel.Information, "Model {Model} version {Version} unloaded: the registry no longer wants it")]
     private static partial void LogUnloaded(ILogger logger, string model, string version);

@@ -17,7 +17,7 @@ public sealed class ModelRepositoryLoader(
     InferenceMetrics metrics,
     IOptions<ModelRepositoryOptions> options,
     IHostEnvironment environment,
-    ILogger<ModelRepositoryLoader> logger) : BackgroundService
+    ILogger<ModelRepositoryLoader> logger) : BackgroundService, IModelControl
 {
     public const string ModelFileName = "model.onnx";
     public const string UnloadedReason = "unloaded";

@@ -200,8 +200,8 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Waits until every replica answers <paramref name="expected"/> for the model's readiness (they poll the model
-    /// folder every 2 s, so a change on disk reaches them within a few seconds).
+    /// Waits until every replica answers <paramref name="expected"/> for the model's readiness (a registry change
+    /// reaches them at once; a model taken out keeps serving for Registry:UnloadDelay, 10 s).
     /// </summary>
     public async Task WaitForModelReadinessAsync(string model, HttpStatusCode expected, TimeSpan timeout)
     {
@@ -215,17 +215,37 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Adds a copy of the classifier as <paramref name="model"/> version 1 and waits until every replica serves it.</summary>
+    /// <summary>Puts a copy of the classifier in the registry as <paramref name="model"/>, 100 % on it, and waits until every replica serves it.</summary>
     public async Task AddModelAsync(string model, TimeSpan timeout)
     {
-        Models.AddVersion(model, 1);
+        var config = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Models, SampleModels.TextDirection, "config.json"));
+        await ServeModelAsync(model, await File.ReadAllBytesAsync(RepositoryPaths.Model(SampleModels.TextDirection)), config);
         await WaitForModelReadinessAsync(model, HttpStatusCode.OK, timeout);
     }
 
-    /// <summary>Removes <paramref name="model"/> from the folder and waits until no replica knows it any more.</summary>
+    /// <summary>
+    /// Makes <paramref name="onnx"/> version 1 of <paramref name="model"/> in the registry (unless it has a version
+    /// already) with 100 % of its traffic: the replicas then try to serve it, whatever the bytes are.
+    /// </summary>
+    public async Task ServeModelAsync(string model, byte[] onnx, string config)
+    {
+        await using var registry = RegistryTables.Of(this);
+        if (await registry.ScalarAsync<long>("SELECT count(*) FROM model_versions WHERE model = $1", model) == 0)
+        {
+            await registry.UploadVersionAsync(model, onnx, config);
+        }
+
+        await registry.SetTrafficAsync(model, new Dictionary<int, int> { [1] = 100 });
+    }
+
+    /// <summary>Takes <paramref name="model"/> out of the traffic policies and waits until no replica knows it any more.</summary>
     public async Task RemoveModelAsync(string model, TimeSpan timeout)
     {
-        Models.RemoveModel(model);
+        await using (var registry = RegistryTables.Of(this))
+        {
+            await registry.WithdrawAsync(model);
+        }
+
         await WaitForModelReadinessAsync(model, HttpStatusCode.NotFound, timeout);
     }
 

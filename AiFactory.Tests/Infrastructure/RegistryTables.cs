@@ -98,6 +98,19 @@ public sealed class RegistryTables : IAsyncDisposable
         return await new PolicyRollbackWriter(_database).RollbackAsync(model, current, "rollback", keyId, reason, null, CancellationToken.None).WaitAsync(Timeout);
     }
 
+    /// <summary>
+    /// Takes <paramref name="model"/> out of the policies in force, so no replica loads it any more. The admin API
+    /// has no such call (a policy is only ever replaced); tests use it to leave the registry as they found it.
+    /// </summary>
+    public async Task WithdrawAsync(string model)
+    {
+        await using var connection = await _database.OpenConnectionAsync().AsTask().WaitAsync(Timeout);
+        await using var transaction = await connection.BeginTransactionAsync();
+        await Execute(connection, "DELETE FROM model_traffic WHERE model = $1", model);
+        await Execute(connection, $"SELECT pg_notify('{RegistryChannel.Name}', $1)", model);
+        await transaction.CommitAsync();
+    }
+
     /// <summary>The sample models of <paramref name="folder"/> (version 1 of each) with 100 % of their traffic, unless the registry has them already.</summary>
     public async Task ImportAsync(ModelFolder folder, params string[] models)
     {
