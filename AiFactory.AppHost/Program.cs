@@ -28,6 +28,7 @@ var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithConnection(infrastructure.Cache)
     .WithConnection(infrastructure.Database)
     .WithConnection(infrastructure.Storage)
+    .WithRegistrySeed()
     .WithEnvironment("Gateway__ApiKeys__BootstrapAdminKey", adminKey)
     .WithEnvironment("Gateway__ApiKeys__DashboardKey", dashboardKey)
     // Clients reach http and grpc; the management endpoint (/metrics) is for Prometheus only.

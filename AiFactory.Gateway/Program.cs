@@ -1,14 +1,17 @@
+using AiFactory.Gateway.Errors;
 using AiFactory.Gateway.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddModelRegistry();
 
 var app = builder.Build();
 
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseBadRequestErrors();
 
 app.MapDefaultEndpoints();
 app.MapAdminApi();

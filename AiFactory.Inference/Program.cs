@@ -16,6 +16,7 @@ app.MapServerApi();
 app.MapModelsApi();
 app.MapRepositoryApi();
 app.MapStatisticsApi();
+app.MapValidationApi();
 app.MapGrpcService<InferenceGrpcService>();
 
 app.Run();

@@ -82,13 +82,6 @@ public static class InferenceExtensions
         return inference;
     }
 
-    /// <summary>
-    /// The repository's own models folder (<c>ModelRepository:Path</c>, default <c>models/</c>): the sample models
-    /// <c>scripts/fetch-models.sh</c> fetches, which the registry imports at its first start. Replicas no longer serve it.
-    /// </summary>
-    public static string ModelsFolder(IDistributedApplicationBuilder builder) =>
-        builder.Configuration["ModelRepository:Path"] ?? Path.Combine(InfrastructureExtensions.RepositoryRoot(builder), "models");
-
     // Endpoints come from the service's Kestrel configuration: "http" for REST, "grpc", an HTTP/2-only endpoint
     // for inference.GRPCInferenceService (cleartext HTTP/2 cannot share a port with HTTP/1.1), and "management" (/metrics).
     // Each replica serves what the registry wants (Registry__Enabled), pulled from the object store into a cache

@@ -7,8 +7,9 @@ namespace AiFactory.Gateway.Apis;
 public static class AdminGroup
 {
     /// <summary>
-    /// A group of admin endpoints: admin scope required, and a database that cannot be reached answered as 503
-    /// in the protocol's error shape rather than a 500.
+    /// A group of admin endpoints: admin scope required; a refusal (<see cref="RequestRefusedException"/>) answered with
+    /// its status and message, and a database that cannot be reached as 503, in the protocol's error shape rather than
+    /// a 500.
     /// </summary>
     public static RouteGroupBuilder MapAdminGroup(this IEndpointRouteBuilder app, string prefix)
     {
@@ -18,6 +19,11 @@ public static class AdminGroup
             try
             {
                 return await next(context);
+            }
+            catch (RequestRefusedException e)
+            {
+                await GatewayErrors.WriteAsync(context.HttpContext, e.Status, e.Message);
+                return Results.Empty;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {

@@ -17,7 +17,7 @@ public static class ApiKeysApi
     }
 
     private static async Task<Results<Created<CreatedKey>, BadRequest<ErrorBody>>> CreateAsync(
-        CreateKeyRequest request, ApiKeyStore store, CancellationToken cancellationToken)
+        CreateKeyRequest request, HttpContext context, ApiKeyStore store, CancellationToken cancellationToken)
     {
         if (Validate(request) is { } problem)
         {
@@ -25,7 +25,7 @@ public static class ApiKeysApi
         }
 
         var (key, plaintext) = await store.CreateAsync(new ApiKeyStore.NewKey(request.Name!.Trim(), request.Scopes!.Distinct().ToArray(),
-            request.Models, request.RequestsPerSecond, request.Burst, request.MaxConcurrency), cancellationToken);
+            request.Models, request.RequestsPerSecond, request.Burst, request.MaxConcurrency), context.GetApiKey()!.Id, cancellationToken);
         return TypedResults.Created($"/api/admin/keys/{key.Id}", new CreatedKey(plaintext, KeyView.Of(key)));
     }
 
@@ -33,9 +33,9 @@ public static class ApiKeysApi
         TypedResults.Ok((await store.ListAsync(includeRevoked, cancellationToken)).Select(KeyView.Of).ToArray());
 
     private static async Task<Results<Ok<KeyView>, NotFound<ErrorBody>>> RevokeAsync(
-        string id, ApiKeyStore store, ApiKeyValidator validator, CancellationToken cancellationToken)
+        string id, HttpContext context, ApiKeyStore store, ApiKeyValidator validator, CancellationToken cancellationToken)
     {
-        var key = await store.RevokeAsync(id, cancellationToken);
+        var key = await store.RevokeAsync(id, context.GetApiKey()!.Id, cancellationToken);
         if (key is null)
         {
             return TypedResults.NotFound(new ErrorBody($"no API key has the id '{id}'"));

@@ -52,6 +52,9 @@ public static class GatewayEndpointExtensions
         app.MapApiKeysApi();
         app.MapUsageApi();
         app.MapRepositoryControlApi();
+        app.MapModelsApi();
+        app.MapTrafficApi();
+        app.MapAuditApi();
         if (app.Environment.IsDevelopment())
         {
             app.MapOpenApi();

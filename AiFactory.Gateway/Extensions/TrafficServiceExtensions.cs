@@ -1,3 +1,4 @@
+using AiFactory.Gateway.Registry;
 using AiFactory.Gateway.Traffic;
 using AiFactory.Registry.Client;
 
@@ -20,7 +21,6 @@ public static class TrafficServiceExtensions
             .AddSingleton<IObservedTraffic>(provider => provider.GetRequiredService<ObservedTrafficView>())
             .AddSingleton<RolloutWindow>()
             .AddSingleton<RolloutMetrics>()
-            .AddSingleton<ITrafficRollback, PolicyRollbackWriter>()
             .AddHostedSingleton<AutoRollbackService>()
             .AddSingleton<TrafficSplitStep>()
             .AddHostedService<TrafficWeightsGauge>();

@@ -1,3 +1,5 @@
+using AiFactory.Gateway.Errors;
+using AiFactory.Gateway.Registry;
 using Microsoft.Extensions.Options;
 
 namespace AiFactory.Gateway.Traffic;
@@ -12,15 +14,12 @@ namespace AiFactory.Gateway.Traffic;
 public sealed partial class AutoRollbackService(
     TrafficPolicies policies,
     RolloutWindow window,
-    ITrafficRollback rollback,
+    RegistryStore registry,
     RolloutMetrics metrics,
     IOptions<AutoRollbackOptions> options,
     TimeProvider time,
     ILogger<AutoRollbackService> logger) : BackgroundService
 {
-    /// <summary>The key id audit rows of automatic actions carry.</summary>
-    public const string SystemKeyId = "system";
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.EvaluationInterval, time);
@@ -61,11 +60,23 @@ public sealed partial class AutoRollbackService(
                 continue;
             }
 
-            var now = await rollback.RollbackAsync(policy.Model, policy.Id, "auto_rollback", SystemKeyId, breach.Reason, breach.Figures, cancellationToken);
-            if (now is { } policyId)
+            // The same store method as the rollback endpoint; only while the policy judged is still in force.
+            PolicyRecord? now;
+            try
+            {
+                now = await registry.RollbackAsync(policy.Model, breach.Reason, AuditLog.SystemKeyId, cancellationToken, policy.Id, breach.Figures);
+            }
+            catch (RequestRefusedException e)
+            {
+                // A first policy has nothing to return to: the breach stays visible in the log and the metrics.
+                LogCannotRollBack(logger, policy.Model, policy.Id, breach.Reason, e.Message);
+                continue;
+            }
+
+            if (now is not null)
             {
                 metrics.AutoRollback(policy.Model);
-                LogRolledBack(logger, policy.Model, policy.Id, policyId, breach.Reason);
+                LogRolledBack(logger, policy.Model, policy.Id, now.Id, breach.Reason);
                 policies.Wake();
                 rolledBack.Add(policy.Model);
             }
@@ -76,6 +87,9 @@ public sealed partial class AutoRollbackService(
 
     [LoggerMessage(LogLevel.Warning, "Model {Model}: traffic policy {From} rolled back (now policy {To}): {Reason}")]
     private static partial void LogRolledBack(ILogger logger, string model, long from, long to, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Model {Model}: traffic policy {Policy} breaches the rollout margins ({Reason}) but cannot be rolled back: {Refusal}")]
+    private static partial void LogCannotRollBack(ILogger logger, string model, long policy, string reason, string refusal);
 
     [LoggerMessage(LogLevel.Error, "Evaluating the rollouts failed; the next evaluation tries again")]
     private static partial void LogEvaluationFailed(ILogger logger, Exception exception);

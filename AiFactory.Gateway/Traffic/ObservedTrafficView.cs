@@ -1,4 +1,5 @@
 using System.Globalization;
+using AiFactory.Gateway.Registry;
 using Yarp.ReverseProxy.Model;
 
 namespace AiFactory.Gateway.Traffic;
@@ -49,10 +50,10 @@ public sealed class ObservedTrafficView(TrafficPolicies policies, ReplicaStateMo
 
     public bool HasPolicy(string model) => !policies.HistoryOf(model).IsEmpty;
 
-    public IReadOnlyDictionary<string, int> ObservedWeights(string model) =>
+    public IReadOnlyDictionary<int, int> Weights(string model) =>
         Observe(model) is { } observed
-            ? observed.Weights.ToDictionary(weight => Text(weight.Version), weight => weight.Percent)
-            : new Dictionary<string, int>();
+            ? observed.Weights.ToDictionary(weight => weight.Version, weight => weight.Percent)
+            : new Dictionary<int, int>();
 
     public IReadOnlyList<ReplicaModelState> Replicas(string model)
     {
@@ -60,8 +61,11 @@ public sealed class ObservedTrafficView(TrafficPolicies policies, ReplicaStateMo
         return [.. replicas.Replicas().Select(replica => new ReplicaModelState(
             replica.Name,
             replica.Observation is { } observation && counted.Contains(observation.DestinationId),
-            replica.Observation?.Models.GetValueOrDefault(model)?.ToDictionary(version => version.Key, version => StateName(version.Value))
-                ?? new Dictionary<string, string>()))];
+            // The registry numbers its versions; a folder's version named otherwise has no place in its API.
+            replica.Observation?.Models.GetValueOrDefault(model)?
+                .Where(version => int.TryParse(version.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                .ToDictionary(version => int.Parse(version.Key, CultureInfo.InvariantCulture), version => StateName(version.Value))
+                ?? new Dictionary<int, string>()))];
     }
 
     private static string StateName(string state) => state switch

@@ -3,11 +3,15 @@ using AiFactory.Inference.Registry;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
 using AiFactory.Inference.Telemetry;
+using AiFactory.Inference.Validation;
 
 namespace AiFactory.Inference.Extensions;
 
 public static class InferenceServiceExtensions
 {
+    /// <summary>The connection the AppHost gives every replica for the object store.</summary>
+    public const string StorageConnectionName = "storage";
+
     /// <summary>Registers the model repository (fed by its folder or by the registry), ONNX Runtime sessions and the protocol services.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -28,6 +32,7 @@ public static class InferenceServiceExtensions
         {
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Insert(1, Apis.StatisticsJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(2, ValidationJsonContext.Default);
         });
 
         builder.Services.AddSingleton<ModelRepository>();
@@ -44,9 +49,18 @@ public static class InferenceServiceExtensions
         {
             builder.Services.AddHostedService(services => services.GetRequiredService<ModelRepositoryLoader>())
                 .AddSingleton<IModelControl>(services => services.GetRequiredService<ModelRepositoryLoader>());
+
+            // The registry's artifacts, for validation (registry mode adds the store itself). Without a store (the
+            // benchmark, a model folder of one's own) the replica serves its folder and answers validation requests 503.
+            if (builder.Configuration.GetConnectionString(StorageConnectionName) is { Length: > 0 })
+            {
+                builder.AddObjectStore(StorageConnectionName);
+            }
         }
 
         builder.Services.AddHostedService<LoadedModelsGauge>();
+
+        builder.Services.AddSingleton<ModelValidator>();
 
         builder.Services.AddGrpc(options =>
         {

@@ -17,7 +17,7 @@ public static class RegistryExtensions
     public static IHostApplicationBuilder AddRegistryReconciler(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource(DatabaseConnectionName, settings => settings.DisableHealthChecks = true);
-        builder.AddObjectStore();
+        builder.AddObjectStore(InferenceServiceExtensions.StorageConnectionName);
         builder.Services.AddSingleton(TimeProvider.System)
             .AddSingleton<RegistryMetrics>()
             .AddSingleton<DesiredStateReader>()

@@ -90,29 +90,31 @@ public sealed record ModelConfig
 
     /// <summary>Reads and validates <paramref name="path"/>; a missing file gives the defaults.</summary>
     /// <exception cref="ModelConfigException">The file is not valid; the message names the file and the field.</exception>
-    public static ModelConfig Load(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return Default;
-        }
+    public static ModelConfig Load(string path) => File.Exists(path) ? Parse(File.ReadAllText(path), path) : Default;
 
+    /// <summary>
+    /// Parses and validates a <c>config.json</c>'s text; <paramref name="source"/> names it in errors (a file's path,
+    /// or what the registry calls it).
+    /// </summary>
+    /// <exception cref="ModelConfigException">The text is not a valid configuration; the message names the source and the field.</exception>
+    public static ModelConfig Parse(string json, string source)
+    {
         ModelConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize(File.ReadAllText(path), RepositoryJsonContext.Default.ModelConfig);
+            config = JsonSerializer.Deserialize(json, RepositoryJsonContext.Default.ModelConfig);
         }
         catch (JsonException e)
         {
-            throw new ModelConfigException(path, e.Path ?? "$", e.Message);
+            throw new ModelConfigException(source, e.Path ?? "$", e.Message);
         }
 
         if (config is null)
         {
-            throw new ModelConfigException(path, "$", "the file must hold a JSON object");
+            throw new ModelConfigException(source, "$", "the file must hold a JSON object");
         }
 
-        config.Validate(path);
+        config.Validate(source);
         return config;
     }
 

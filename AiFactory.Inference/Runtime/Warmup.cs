@@ -16,10 +16,18 @@ public static class Warmup
         }
     }
 
+    /// <summary>
+    /// The shape a generated input of <paramref name="batchSize"/> items takes: the batch size in the first dimension
+    /// when the model is batched (or that dimension is variable), <see cref="DefaultVariableDimension"/> in the other
+    /// variable ones.
+    /// </summary>
+    public static long[] ShapeOf(TensorSpec spec, int batchSize, bool batched) =>
+        spec.Shape.Select((dimension, i) =>
+            i == 0 && (batched || dimension < 0) ? batchSize : dimension < 0 ? DefaultVariableDimension : dimension).ToArray();
+
     private static Tensor Zeros(TensorSpec spec, int batchSize, bool batched)
     {
-        var shape = spec.Shape.Select((dimension, i) =>
-            i == 0 && (batched || dimension < 0) ? batchSize : dimension < 0 ? DefaultVariableDimension : dimension).ToArray();
+        var shape = ShapeOf(spec, batchSize, batched);
         var count = Shapes.ElementCount(shape);
         var size = Datatypes.ElementSize(spec.Datatype);
         // BYTES: every element is an empty string, a zero length prefix.

@@ -61,4 +61,45 @@ public sealed class AdminApiTests(AppHostFixture fixture)
         using var page = await anonymous.GetAsync("/scalar/v1").WaitAsync(Timeout);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_registry_endpoints_with_their_request_and_response_shapes()
+    {
+        using var anonymous = fixture.CreateHttpClient("gateway");
+        var document = JsonNode.Parse(await anonymous.GetStringAsync("/openapi/v1.json").WaitAsync(Timeout))!;
+        var paths = document["paths"]!;
+
+        var upload = paths["/api/admin/models/{model}/versions"]!["post"]!;
+        Assert.Equal(["application/octet-stream", "multipart/form-data"], upload["requestBody"]!["content"]!.AsObject().Select(type => type.Key).Order());
+        Assert.Superset(new HashSet<string> { "201", "400", "409", "413", "415", "503" }, upload["responses"]!.AsObject().Select(status => status.Key).ToHashSet());
+        Assert.Superset(new HashSet<string> { "model", "version", "sha256", "size_bytes", "state" },
+            Properties(document, upload["responses"]!["201"]!["content"]!["application/json"]!["schema"]!));
+
+        var model = paths["/api/admin/models/{model}"]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!;
+        Assert.Superset(new HashSet<string> { "name", "versions", "traffic", "replicas" }, Properties(document, model));
+        Assert.Superset(new HashSet<string> { "desired", "observed", "policy_id", "reason", "updated_at", "updated_by" },
+            Properties(document, Resolve(document, model)["properties"]!["traffic"]!));
+        Assert.Superset(new HashSet<string> { "version", "state", "state_reason", "sha256", "size_bytes", "signature", "lineage", "validation", "created_by" },
+            Properties(document, paths["/api/admin/models/{model}/versions/{version}"]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!));
+        Assert.NotNull(paths["/api/admin/models"]!["get"]);
+
+        var traffic = paths["/api/admin/models/{model}/traffic"]!["put"]!;
+        Assert.Superset(new HashSet<string> { "weights", "reason", "force" }, Properties(document, traffic["requestBody"]!["content"]!["application/json"]!["schema"]!));
+        Assert.Superset(new HashSet<string> { "200", "400", "404", "409" }, traffic["responses"]!.AsObject().Select(status => status.Key).ToHashSet());
+        Assert.Superset(new HashSet<string> { "reason" },
+            Properties(document, paths["/api/admin/models/{model}/rollback"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!));
+
+        var audit = paths["/api/admin/audit"]!["get"]!;
+        Assert.Superset(new HashSet<string> { "model", "key_id", "action", "from", "to", "limit" },
+            audit["parameters"]!.AsArray().Select(parameter => parameter!["name"]!.GetValue<string>()).ToHashSet());
+        Assert.Superset(new HashSet<string> { "at", "key_id", "action", "model", "version", "before", "after", "reason" },
+            Properties(document, Resolve(document, audit["responses"]!["200"]!["content"]!["application/json"]!["schema"]!)["items"]!));
+    }
+
+    private static HashSet<string> Properties(JsonNode document, JsonNode schema) =>
+        Resolve(document, schema)["properties"]!.AsObject().Select(property => property.Key).ToHashSet();
+
+    // A schema, or the component its $ref names.
+    private static JsonNode Resolve(JsonNode document, JsonNode schema) =>
+        schema["$ref"] is { } reference ? document["components"]!["schemas"]![reference.GetValue<string>().Split('/')[^1]]! : schema;
 }

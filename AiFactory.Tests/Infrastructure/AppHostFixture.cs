@@ -48,6 +48,8 @@ public sealed class AppHostFixture : IAsyncLifetime
         [
             $"--Infrastructure:DataDirectory={_dataDirectory}",
             $"--ModelRepository:Path={Models.Path}",
+            // The registry imports the same folder at first start, as it imports the repository's models/ under F5.
+            $"--Registry:SeedPath={Models.Path}",
         ]).WaitAsync(StartTimeout);
         builder.Services.AddLogging(logging => logging.AddProvider(_log));
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
@@ -60,11 +62,7 @@ public sealed class AppHostFixture : IAsyncLifetime
                 await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
             }
 
-            await using (var registry = RegistryTables.Of(this))
-            {
-                await registry.ImportAsync(Models, SampleModels.TextDirection, SampleModels.TextDetection).WaitAsync(cancellation.Token);
-            }
-
+            // The gateway's seeder imports the samples (uploaded, validated, 100 % on version 1); the replicas then load them.
             foreach (var sample in new[] { SampleModels.TextDirection, SampleModels.TextDetection })
             {
                 await WaitUntilObservedAsync(sample, new Dictionary<int, int> { [1] = 100 }, cancellation.Token);

@@ -18,29 +18,49 @@ public sealed class GatewayInstance : IAsyncDisposable
 {
     private readonly WebApplicationFactory<GatewayProgram> _factory;
 
-    private GatewayInstance(WebApplicationFactory<GatewayProgram> factory) => _factory = factory;
+    private GatewayInstance(WebApplicationFactory<GatewayProgram> factory, Uri? address)
+    {
+        _factory = factory;
+        Address = address;
+    }
+
+    /// <summary>The REST endpoint's address when the gateway listens on sockets (<c>onSockets</c>); null in-process.</summary>
+    public Uri? Address { get; }
 
     public IServiceProvider Services => _factory.Services;
 
     /// <summary>
     /// Starts a gateway and, unless <paramref name="waitUntilReady"/> is false, waits until its <c>/health</c> answers
     /// 200, as Aspire waits for its resources: a gateway migrates its schema in the background and is not ready before.
+    /// With <paramref name="onSockets"/> it runs Kestrel on loopback ports of its own (<see cref="Address"/>), for what
+    /// only a real connection shows (Expect: 100-continue, how much of a body is read); otherwise it is in-process.
     /// </summary>
     public static async Task<GatewayInstance> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?>? settings = null,
-        bool waitUntilReady = true)
+        bool waitUntilReady = true, bool onSockets = false)
     {
         var app = fixture.App;
+        var gatewayEnvironment = fixture.EnvironmentOf("gateway");
         var configuration = new Dictionary<string, string?>
         {
             ["ConnectionStrings:cache"] = await app.GetConnectionStringAsync("cache"),
             // The AppHost's gateway's own (its database role), not the server's superuser.
-            ["ConnectionStrings:aifactory"] = fixture.EnvironmentOf("gateway")["ConnectionStrings__aifactory"],
+            ["ConnectionStrings:aifactory"] = gatewayEnvironment["ConnectionStrings__aifactory"],
+            ["ConnectionStrings:storage"] = gatewayEnvironment["ConnectionStrings__storage"],
             ["Gateway:ApiKeys:BootstrapAdminKey"] = fixture.AdminKey,
         };
         for (var i = 0; i < AppHostFixture.InferenceReplicas.Length; i++)
         {
             configuration[$"services:inference:http:{i}"] = app.GetEndpoint(AppHostFixture.InferenceReplicas[i], "http").ToString();
             configuration[$"services:inference:grpc:{i}"] = app.GetEndpoint(AppHostFixture.InferenceReplicas[i], "grpc").ToString();
+        }
+
+        Uri? address = null;
+        if (onSockets)
+        {
+            address = new Uri($"http://127.0.0.1:{S3rverProcess.FreePort()}");
+            configuration["Kestrel:Endpoints:http:Url"] = address.ToString();
+            configuration["Kestrel:Endpoints:grpc:Url"] = $"http://127.0.0.1:{S3rverProcess.FreePort()}";
+            configuration["Kestrel:Endpoints:management:Url"] = $"http://127.0.0.1:{S3rverProcess.FreePort()}";
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -57,7 +77,16 @@ public sealed class GatewayInstance : IAsyncDisposable
         });
         try
         {
-            _ = factory.Server; // starts it: schema migration and the background services run now
+            // Starts it: schema migration and the background services run now.
+            if (onSockets)
+            {
+                factory.UseKestrel();
+                factory.StartServer();
+            }
+            else
+            {
+                _ = factory.Server;
+            }
         }
         catch
         {
@@ -65,7 +94,7 @@ public sealed class GatewayInstance : IAsyncDisposable
             throw;
         }
 
-        var gateway = new GatewayInstance(factory);
+        var gateway = new GatewayInstance(factory, address);
         if (waitUntilReady)
         {
             await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
@@ -77,7 +106,7 @@ public sealed class GatewayInstance : IAsyncDisposable
     /// <summary>Polls <c>/health</c> until it answers 200; fails after <paramref name="within"/>.</summary>
     public async Task WaitUntilReadyAsync(TimeSpan within)
     {
-        using var client = _factory.CreateClient();
+        using var client = Address is null ? _factory.CreateClient() : new HttpClient { BaseAddress = Address };
         var deadline = DateTime.UtcNow + within;
         HttpStatusCode status;
         while ((status = (await client.GetAsync("/health").WaitAsync(within)).StatusCode) != HttpStatusCode.OK && DateTime.UtcNow < deadline)
@@ -89,7 +118,8 @@ public sealed class GatewayInstance : IAsyncDisposable
     }
 
     /// <summary>A client presenting <paramref name="apiKey"/>.</summary>
-    public HttpClient CreateClient(string apiKey) => GatewayClients.Prepare(_factory.CreateClient(), apiKey);
+    public HttpClient CreateClient(string apiKey) =>
+        GatewayClients.Prepare(Address is null ? _factory.CreateClient() : new HttpClient { BaseAddress = Address }, apiKey);
 
     /// <summary>A gRPC channel presenting <paramref name="apiKey"/>, over the in-process server.</summary>
     public GrpcChannel CreateGrpcChannel(string apiKey) =>

@@ -74,15 +74,46 @@ public static class OnnxModelWriter
         return Model(graph);
     }
 
-    private static byte[] Model(List<byte[]> graph) =>
-        Message(w =>
+    /// <summary>
+    /// <paramref name="input"/> [-1,-1] through a chain of unary operators (default domain, opset 17) to
+    /// <paramref name="output"/>, all of <paramref name="datatype"/>: e.g. <c>Exp, Neg, Log</c>, which is NaN for every
+    /// input (the log of a negative number), or <c>Identity</c> for a model of a chosen signature.
+    /// </summary>
+    public static byte[] Chain(string input, string output, string datatype, params string[] operators)
+    {
+        var graph = new List<byte[]>();
+        for (var i = 0; i < operators.Length; i++)
         {
-            w.WriteTag(1, WireFormat.WireType.Varint); w.WriteInt64(8); // ir_version
-            w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteString("aifactory-tests");
-            w.WriteTag(7, WireFormat.WireType.LengthDelimited); w.WriteBytes(ByteString.CopyFrom([.. graph.SelectMany(b => b)]));
-            w.WriteTag(8, WireFormat.WireType.LengthDelimited);
-            w.WriteBytes(ByteString.CopyFrom(Message(o => { o.WriteTag(2, WireFormat.WireType.Varint); o.WriteInt64(17); })));
-        });
+            var (from, to, op) = (i == 0 ? input : $"t{i}", i == operators.Length - 1 ? output : $"t{i + 1}", operators[i]);
+            graph.Add(Field(1, Message(w =>
+            {
+                w.WriteTag(1, WireFormat.WireType.LengthDelimited); w.WriteString(from);
+                w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteString(to);
+                w.WriteTag(3, WireFormat.WireType.LengthDelimited); w.WriteString($"{op.ToLowerInvariant()}_{i}");
+                w.WriteTag(4, WireFormat.WireType.LengthDelimited); w.WriteString(op);
+            })));
+        }
+
+        graph.Add(Field(2, System.Text.Encoding.UTF8.GetBytes("chain")));
+        graph.Add(Field(11, ValueInfo(input, ElementTypes[datatype])));
+        graph.Add(Field(12, ValueInfo(output, ElementTypes[datatype])));
+        return Model(graph);
+    }
+
+    /// <summary>The ONNX IR version and default-domain opset the written models declare.</summary>
+    public const int IrVersion = 8;
+    public const int Opset = 17;
+
+    private static byte[] Model(List<byte[]> graph) => Message(w =>
+    {
+        w.WriteTag(1, WireFormat.WireType.Varint); w.WriteInt64(IrVersion);
+        w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteString(Producer);
+        w.WriteTag(7, WireFormat.WireType.LengthDelimited); w.WriteBytes(ByteString.CopyFrom([.. graph.SelectMany(b => b)]));
+        w.WriteTag(8, WireFormat.WireType.LengthDelimited);
+        w.WriteBytes(ByteString.CopyFrom(Message(o => { o.WriteTag(2, WireFormat.WireType.Varint); o.WriteInt64(Opset); })));
+    });
+
+    public const string Producer = "aifactory-tests";
 
     /// <summary>
     /// <paramref name="model"/> with a doc_string appended (ModelProto field 6): other bytes, so another artifact,

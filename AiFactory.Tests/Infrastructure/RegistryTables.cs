@@ -5,19 +5,16 @@ using System.Text.Json.Nodes;
 using AiFactory.Registry.Client;
 using AiFactory.Storage;
 using Npgsql;
-using PolicyRollbackWriter = gateway::AiFactory.Gateway.Traffic.PolicyRollbackWriter;
+using RegistryStore = gateway::AiFactory.Gateway.Registry.RegistryStore;
 
 namespace AiFactory.Tests.Infrastructure;
 
 /// <summary>
-/// Changes the model registry of the AppHost the way its admin API does, with the SQL the registry contract implies:
-/// an artifact uploaded to the object store and its version recorded (ready, as validation would leave it), a
-/// traffic policy set or rolled back, audited and notified in one transaction.
+/// Changes the model registry of the AppHost as its admin API does, without the wait for validation: an artifact
+/// uploaded to the object store and its version recorded <c>ready</c> (as validation leaves a good model, or as it
+/// never would leave a broken one, for tests of what replicas do with it); traffic set and rolled back through the
+/// gateway's own <see cref="RegistryStore"/>, the methods <c>PUT traffic</c> and <c>rollback</c> call.
 /// </summary>
-/// <remarks>
-/// Stands in for the admin API's upload, <c>PUT traffic</c> and <c>rollback</c> until the registry's branch is
-/// merged; tests then call those endpoints instead.
-/// </remarks>
 public sealed class RegistryTables : IAsyncDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
@@ -67,36 +64,13 @@ public sealed class RegistryTables : IAsyncDisposable
     public async Task PutObjectAsync(string key, byte[] bytes) =>
         await _store.PutAsync(key, new MemoryStream(bytes), bytes.Length, CancellationToken.None).WaitAsync(Timeout);
 
-    /// <summary>Makes <paramref name="weights"/> the policy in force (its parent the one replaced); returns the policy's id.</summary>
-    public async Task<long> SetTrafficAsync(string model, IReadOnlyDictionary<int, int> weights, string reason = "tests", string keyId = "tests")
-    {
-        var json = new JsonObject(weights.OrderBy(weight => weight.Key).Select(weight => KeyValuePair.Create(weight.Key.ToString(), (JsonNode?)weight.Value))).ToJsonString();
-        await using var connection = await _database.OpenConnectionAsync().AsTask().WaitAsync(Timeout);
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using var set = new NpgsqlCommand("""
-            WITH replaced AS (SELECT policy_id FROM model_traffic WHERE model = $1 FOR UPDATE)
-            INSERT INTO traffic_policies (model, weights, parent_id, kind, reason, created_by)
-            VALUES ($1, $2::jsonb, (SELECT policy_id FROM replaced), 'set', $3, $4) RETURNING id
-            """, connection, transaction)
-        {
-            Parameters = { new() { Value = model }, new() { Value = json }, new() { Value = reason }, new() { Value = keyId } },
-        };
-        var policyId = (long)(await set.ExecuteScalarAsync())!;
-        await Execute(connection, """
-            INSERT INTO model_traffic (model, policy_id) VALUES ($1, $2) ON CONFLICT (model) DO UPDATE SET policy_id = excluded.policy_id
-            """, model, policyId);
-        await Execute(connection, "INSERT INTO audit_log (key_id, action, model, after, reason) VALUES ($1, 'traffic.set', $2, $3::jsonb, $4)", keyId, model, json, reason);
-        await Execute(connection, $"SELECT pg_notify('{RegistryChannel.Name}', $1)", model);
-        await transaction.CommitAsync();
-        return policyId;
-    }
+    /// <summary>Makes <paramref name="weights"/> the policy in force (its parent the one replaced), as <c>PUT traffic</c> does; returns the policy's id.</summary>
+    public async Task<long> SetTrafficAsync(string model, IReadOnlyDictionary<int, int> weights, string reason = "tests", string keyId = "tests") =>
+        (await new RegistryStore(_database).SetTrafficAsync(model, weights, reason, false, keyId, CancellationToken.None).WaitAsync(Timeout)).Id;
 
-    /// <summary>Rolls the model back to the policy before the one in force, as <c>POST .../rollback</c> does.</summary>
-    public async Task<long?> RollbackAsync(string model, string reason = "tests", string keyId = "tests")
-    {
-        var current = await ScalarAsync<long>("SELECT policy_id FROM model_traffic WHERE model = $1", model);
-        return await new PolicyRollbackWriter(_database).RollbackAsync(model, current, "rollback", keyId, reason, null, CancellationToken.None).WaitAsync(Timeout);
-    }
+    /// <summary>Rolls the model back to the policy before the one in force, as <c>POST .../rollback</c> does; returns the policy now in force.</summary>
+    public async Task<long?> RollbackAsync(string model, string reason = "tests", string keyId = "tests") =>
+        (await new RegistryStore(_database).RollbackAsync(model, reason, keyId, CancellationToken.None).WaitAsync(Timeout))?.Id;
 
     /// <summary>
     /// Takes <paramref name="model"/> out of the policies in force, so no replica loads it any more. The admin API
@@ -109,23 +83,6 @@ public sealed class RegistryTables : IAsyncDisposable
         await Execute(connection, "DELETE FROM model_traffic WHERE model = $1", model);
         await Execute(connection, $"SELECT pg_notify('{RegistryChannel.Name}', $1)", model);
         await transaction.CommitAsync();
-    }
-
-    /// <summary>The sample models of <paramref name="folder"/> (version 1 of each) with 100 % of their traffic, unless the registry has them already.</summary>
-    public async Task ImportAsync(ModelFolder folder, params string[] models)
-    {
-        foreach (var model in models)
-        {
-            if (await ScalarAsync<long>("SELECT count(*) FROM model_versions WHERE model = $1", model) > 0)
-            {
-                continue;
-            }
-
-            var config = Path.Combine(folder.Path, model, "config.json");
-            var version = await UploadVersionAsync(model, await File.ReadAllBytesAsync(Path.Combine(folder.Path, model, "1", "model.onnx")),
-                File.Exists(config) ? await File.ReadAllTextAsync(config) : "{}", "system");
-            await SetTrafficAsync(model, new Dictionary<int, int> { [version] = 100 }, "seed", "system");
-        }
     }
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)

@@ -3,7 +3,7 @@ extern alias gateway;
 using System.Text.Json.Nodes;
 using AiFactory.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using IObservedTraffic = gateway::AiFactory.Gateway.Traffic.IObservedTraffic;
+using IObservedTraffic = gateway::AiFactory.Gateway.Registry.IObservedTraffic;
 using StickyRouting = gateway::AiFactory.Gateway.Traffic.StickyRouting;
 using VersionWeight = gateway::AiFactory.Gateway.Traffic.VersionWeight;
 
@@ -45,7 +45,7 @@ public sealed class AutoRollbackTests(AppHostFixture fixture) : IAsyncLifetime
         });
         using var rollbacks = new CounterRecorder(gateway.Services, "aifactory.gateway.rollouts.auto_rollbacks");
         var observed = gateway.Services.GetRequiredService<IObservedTraffic>();
-        while (observed.ObservedWeights(_model).GetValueOrDefault("2") != 50)
+        while (observed.Weights(_model).GetValueOrDefault(2) != 50)
         {
             await Task.Delay(100, _deadline.Token);
         }
@@ -84,7 +84,7 @@ public sealed class AutoRollbackTests(AppHostFixture fixture) : IAsyncLifetime
         Assert.Equal(1, rollbacks.Sum($"model={_model}"));
 
         // Every key is on the stable version again.
-        while (observed.ObservedWeights(_model).GetValueOrDefault("1") != 100)
+        while (observed.Weights(_model).GetValueOrDefault(1) != 100)
         {
             await Task.Delay(100, _deadline.Token);
         }

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using AiFactory.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
-using IObservedTraffic = gateway::AiFactory.Gateway.Traffic.IObservedTraffic;
+using IObservedTraffic = gateway::AiFactory.Gateway.Registry.IObservedTraffic;
 
 namespace AiFactory.Tests.Registry;
 
@@ -59,7 +59,7 @@ public sealed class ObservedStateTests(AppHostFixture fixture, ITestOutputHelper
 
         var replicas = observed.Replicas(_model);
         Assert.Equal(AppHostFixture.InferenceReplicas.Length, replicas.Count);
-        Assert.All(replicas, replica => Assert.True(replica.Ready && replica.Versions.GetValueOrDefault("3") == "ready" && replica.Versions.GetValueOrDefault("4") == "ready",
+        Assert.All(replicas, replica => Assert.True(replica.Ready && replica.Versions.GetValueOrDefault(3) == "ready" && replica.Versions.GetValueOrDefault(4) == "ready",
             $"{replica.Name}: ready {replica.Ready}, {string.Join(", ", replica.Versions.Select(version => $"{version.Key}={version.Value}"))}"));
         output.WriteLine($"traffic set → observed on every replica, new version (download, verify, load, warm): median {Median(newVersions):0} ms of [{string.Join(", ", newVersions.Select(ms => ms.ToString("0")))}]");
         output.WriteLine($"traffic set → observed on every replica, versions already loaded: median {Median(reweights):0} ms of [{string.Join(", ", reweights.Select(ms => ms.ToString("0")))}]");
@@ -69,7 +69,7 @@ public sealed class ObservedStateTests(AppHostFixture fixture, ITestOutputHelper
 
     private async Task WaitAsync(IObservedTraffic observed, string weights)
     {
-        while (string.Join(" ", observed.ObservedWeights(_model).OrderBy(weight => int.Parse(weight.Key)).Select(weight => $"{weight.Key}={weight.Value}")) != weights)
+        while (string.Join(" ", observed.Weights(_model).OrderBy(weight => weight.Key).Select(weight => $"{weight.Key}={weight.Value}")) != weights)
         {
             await Task.Delay(10, _deadline.Token);
         }

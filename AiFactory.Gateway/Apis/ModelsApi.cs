@@ -1,0 +1,193 @@
+using AiFactory.Gateway.Authentication;
+using AiFactory.Gateway.Errors;
+using AiFactory.Gateway.Registry;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
+
+namespace AiFactory.Gateway.Apis;
+
+/// <summary><c>/api/admin/models</c>: the registry's models and versions, and uploads of new versions (admin scope).</summary>
+public static class ModelsApi
+{
+    public const string Prefix = "/api/admin/models";
+
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapAdminGroup(Prefix).WithTags("Models");
+        api.MapGet("/", ListAsync).WithName("ListModels")
+            .WithSummary("Every model: its versions, desired and observed traffic, each replica's state");
+        api.MapGet("/{model}", GetAsync).WithName("GetModel")
+            .WithSummary("One model: its versions with their validation reports, desired and observed traffic, each replica's state")
+            .Produces<ErrorBody>(StatusCodes.Status400BadRequest).Produces<ErrorBody>(StatusCodes.Status404NotFound);
+        api.MapPost("/{model}/versions", UploadAsync).WithName("UploadModelVersion")
+            .WithSummary("Upload the model's next version: the body is the ONNX file (streamed), or multipart parts 'model' and 'config'. "
+                         + "It starts validating, with no traffic")
+            .WithDescription("Body: application/octet-stream, the ONNX bytes, with the version's config.json in the query parameter 'config'; or "
+                             + "multipart/form-data with a part 'model' (the bytes) and optionally a part 'config'. At most Registry:MaxUploadBytes.")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // Documented here rather than with Accepts(), whose content-type matching would answer other types
+                // with a bare 415 before the handler can say what to send.
+                operation.RequestBody = UploadBody();
+                return Task.CompletedTask;
+            })
+            .Produces<ErrorBody>(StatusCodes.Status400BadRequest).Produces<ErrorBody>(StatusCodes.Status409Conflict)
+            .Produces<ErrorBody>(StatusCodes.Status413PayloadTooLarge).Produces<ErrorBody>(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<ErrorBody>(StatusCodes.Status503ServiceUnavailable);
+        api.MapGet("/{model}/versions/{version}", GetVersionAsync).WithName("GetModelVersion")
+            .WithSummary("One version with its state and validation report")
+            .Produces<ErrorBody>(StatusCodes.Status400BadRequest).Produces<ErrorBody>(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static OpenApiRequestBody UploadBody()
+    {
+        var bytes = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The ONNX model's bytes" };
+        return new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/octet-stream"] = new() { Schema = bytes },
+                ["multipart/form-data"] = new()
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Required = new HashSet<string> { "model" },
+                        Properties = new Dictionary<string, IOpenApiSchema>
+                        {
+                            ["model"] = bytes,
+                            ["config"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The version's config.json, a JSON object of at most 64 KiB" },
+                        },
+                    },
+                },
+            },
+        };
+    }
+
+    private static async Task<Ok<ModelView[]>> ListAsync(RegistryStore registry, IObservedTraffic observed, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await registry.ListModelsAsync(cancellationToken)).Select(model => ModelView.Of(model, observed)).ToArray());
+
+    private static async Task<Ok<ModelView>> GetAsync(string model, RegistryStore registry, IObservedTraffic observed, CancellationToken cancellationToken)
+    {
+        var found = await registry.FindModelAsync(RegistryNames.Model(model), cancellationToken)
+                    ?? throw RequestRefusedException.NotFound($"the registry has no model '{model}'");
+        return TypedResults.Ok(ModelView.Of(found, observed));
+    }
+
+    private static async Task<Ok<VersionView>> GetVersionAsync(string model, string version, RegistryStore registry, CancellationToken cancellationToken)
+    {
+        var number = RegistryNames.Version(version);
+        var found = await registry.FindVersionAsync(RegistryNames.Model(model), number, cancellationToken)
+                    ?? throw RequestRefusedException.NotFound($"the registry has no version {number} of model '{model}'");
+        return TypedResults.Ok(VersionView.Of(found));
+    }
+
+    private static async Task<Created<UploadedVersion>> UploadAsync(
+        string model, [FromQuery] string? config, HttpContext context, UploadService uploads, IOptions<RegistryOptions> options)
+    {
+        RegistryNames.Model(model);
+        var queryConfig = ModelConfigDocument.Parse(config);
+        var request = context.Request;
+        var limit = options.Value.MaxUploadBytes;
+        // Refused before a byte is read: a client that sent Expect: 100-continue then sends none.
+        if (request.ContentLength > limit)
+        {
+            context.Response.Headers.Connection = "close";
+            throw UploadService.TooLarge(limit);
+        }
+
+        // Kestrel's own limit (30 MB) would cut models short. The store stops at the limit and one byte, counted on
+        // the bytes that arrive; Kestrel's limit just above it also bounds what it would drain after a refusal.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = limit + 1;
+        }
+
+        var cancellationToken = context.RequestAborted;
+        UploadService.StagedUpload staged;
+        string? partConfig;
+        try
+        {
+            (staged, partConfig) = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+                ? await ReadMultipartAsync(request, type, uploads, cancellationToken)
+                : request.ContentType is null || type?.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase) == true
+                    ? (await uploads.StageAsync(request.Body, cancellationToken), null)
+                    : throw new RequestRefusedException(StatusCodes.Status415UnsupportedMediaType,
+                        "send the model as application/octet-stream, or as multipart/form-data with the parts 'model' and 'config'");
+        }
+        catch (RequestRefusedException)
+        {
+            // Refused before the body was read whole: close the connection rather than drain the rest of it.
+            context.Response.Headers.Connection = "close";
+            throw;
+        }
+
+        if (partConfig is not null && config is not null)
+        {
+            await uploads.DiscardAsync(staged);
+            throw RequestRefusedException.BadRequest("'config' is given twice: in the query and as a part");
+        }
+
+        var added = await uploads.AddAsync(staged, model, partConfig ?? queryConfig, context.GetApiKey()!.Id, cancellationToken);
+        return TypedResults.Created($"{Prefix}/{model}/versions/{added.Version}", UploadedVersion.Of(added));
+    }
+
+    /// <summary>The parts 'model' (streamed into the store as it arrives) and 'config', in either order.</summary>
+    private static async Task<(UploadService.StagedUpload Staged, string? Config)> ReadMultipartAsync(
+        HttpRequest request, MediaTypeHeaderValue type, UploadService uploads, CancellationToken cancellationToken)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
+        {
+            throw RequestRefusedException.BadRequest("the multipart/form-data Content-Type has no boundary");
+        }
+
+        var reader = new MultipartReader(boundary, request.Body);
+        UploadService.StagedUpload? staged = null;
+        string? config = null;
+        try
+        {
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            {
+                var name = ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    ? HeaderUtilities.RemoveQuotes(disposition.Name).Value
+                    : null;
+                switch (name)
+                {
+                    case "model" when staged is null:
+                        staged = await uploads.StageAsync(section.Body, cancellationToken);
+                        break;
+                    case "config" when config is null:
+                        config = await ModelConfigDocument.ReadAsync(section.Body, cancellationToken);
+                        break;
+                    default:
+                        throw RequestRefusedException.BadRequest(
+                            $"unexpected part {RegistryNames.Quote(name ?? "")}: a multipart upload has one part 'model' and at most one part 'config'");
+                }
+            }
+
+            return (staged ?? throw RequestRefusedException.BadRequest("the multipart upload has no part 'model'"), config);
+        }
+        catch (Exception e)
+        {
+            if (staged is not null)
+            {
+                await uploads.DiscardAsync(staged);
+            }
+
+            if (e is InvalidDataException)
+            {
+                throw RequestRefusedException.BadRequest($"the multipart body is malformed: {e.Message}");
+            }
+
+            throw;
+        }
+    }
+}
