@@ -11,6 +11,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseProtocolErrors();
+app.UseGrpcRequestLimits();
 app.MapDefaultEndpoints();
 app.MapServerApi();
 app.MapModelsApi();

@@ -47,12 +47,14 @@ public static class Extensions
     public const string MeterPrefix = "AiFactory.";
 
     /// <summary>
-    /// Adds OpenTelemetry, the default health checks, service discovery and the standard resilience handler.
+    /// Adds OpenTelemetry, the default health checks, Kestrel's limits from configuration (<see cref="ServerLimits"/>),
+    /// service discovery and the standard resilience handler.
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.AddServerLimits();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using AiFactory.Gateway.Metering;
@@ -39,21 +38,19 @@ public sealed class ResponseCacheStep(
 
         var version = target.Version;
 
-        // Which version serves the model is asked now, while the body is read and hashed.
+        // Which version serves the model is asked now, while the body is read.
         var versionLookup = version is null ? ResolveVersionAsync(model, context.RequestAborted) : Task.FromResult<string?>(version);
-        var headerLength = request.Headers[InferenceHeaderLength].ToString();
-        // The whole body is needed for its hash; it is then forwarded from this (pooled) buffer.
-        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
-        try
+        // The whole body is needed for its hash; the forwarder (and a retry) then send it from the same copy. A body
+        // the gateway has no room for right now is forwarded as it streams, uncached.
+        var body = BufferedRequestBody.Of(context, settings.MaxRequestBytes);
+        if (!await body.BufferAsync(length, context.RequestAborted))
         {
-            var bodyHash = await ReadAndHashAsync(request.Body, buffer.AsMemory(0, (int)length), headerLength, context.RequestAborted);
-            request.Body = new MemoryStream(buffer, 0, (int)length, writable: false);
-            await ServeAsync(context, next, settings, model, await versionLookup, bodyHash);
+            await next();
+            return;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+
+        var bodyHash = Hash(request.Headers[InferenceHeaderLength].ToString(), body.Buffered);
+        await ServeAsync(context, next, settings, model, await versionLookup, bodyHash);
     }
 
     private async Task ServeAsync(HttpContext context, Func<Task> next, ResponseCacheOptions settings, string model, string? version, string bodyHash)
@@ -110,24 +107,12 @@ public sealed class ResponseCacheStep(
         }
     }
 
-    /// <summary>Reads the body into <paramref name="buffer"/>, hashing it on the way (one pass over the bytes).</summary>
-    private static async Task<string> ReadAndHashAsync(Stream body, Memory<byte> buffer, string headerLength, CancellationToken cancellationToken)
+    /// <summary>The request's identity: its body, and where its JSON ends (the same bytes split differently are another request).</summary>
+    private static string Hash(string headerLength, ReadOnlySpan<byte> body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        // The header length says where the JSON ends: the same bytes split differently are a different request.
         hash.AppendData(Encoding.UTF8.GetBytes($"{headerLength}\n"));
-        for (var read = 0; read < buffer.Length;)
-        {
-            var chunk = await body.ReadAsync(buffer[read..], cancellationToken);
-            if (chunk == 0)
-            {
-                throw new BadHttpRequestException("the request body ended before its Content-Length");
-            }
-
-            hash.AppendData(buffer.Span.Slice(read, chunk));
-            read += chunk;
-        }
-
+        hash.AppendData(body);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 

@@ -51,6 +51,7 @@ public static class GatewayErrors
         StatusCodes.Status401Unauthorized => 16,           // UNAUTHENTICATED
         StatusCodes.Status403Forbidden => 7,               // PERMISSION_DENIED
         StatusCodes.Status404NotFound => 5,                // NOT_FOUND
+        StatusCodes.Status408RequestTimeout => 4,          // DEADLINE_EXCEEDED: the message arrived too slowly
         StatusCodes.Status413PayloadTooLarge => 8,         // RESOURCE_EXHAUSTED
         StatusCodes.Status429TooManyRequests => 8,         // RESOURCE_EXHAUSTED
         StatusCodes.Status504GatewayTimeout => 4,          // DEADLINE_EXCEEDED

@@ -35,6 +35,7 @@ public static class GatewayServiceExtensions
             .AddValidatedOptions<UsageOptions>(UsageOptions.SectionName);
         services.AddSingleton<IValidateOptions<ApiKeyOptions>, ConfiguredKeyRules>();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => new RequestBufferBudget(provider.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxBufferedBodyBytes));
         services.AddSingleton<GatewayMetrics>().AddSingleton<RedisFailureReporter>();
 
         builder.AddInferenceRouting();

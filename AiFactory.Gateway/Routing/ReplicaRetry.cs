@@ -67,22 +67,12 @@ public static partial class ReplicaRetry
         context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true;
 
     /// <summary>
-    /// Wraps the request body so it can be sent again. A body declared larger than the limit keeps no copy: it can
-    /// still be sent again as long as no byte of it was read (the replica refused the connection).
+    /// The request body, kept so it can be sent again (the copy the response cache made, when it made one). A body
+    /// declared larger than the limit keeps no copy: it can still be sent again as long as no byte of it was read (the
+    /// replica refused the connection).
     /// </summary>
-    private static ReplayableRequestBody? ReplayableBody(HttpContext context, long limit)
-    {
-        if (!HasBody(context))
-        {
-            return null;
-        }
-
-        var length = context.Request.ContentLength;
-        var body = new ReplayableRequestBody(context.Request.Body, length > limit ? 0 : limit, length);
-        context.Request.Body = body;
-        context.Response.RegisterForDispose(body);
-        return body;
-    }
+    private static BufferedRequestBody? ReplayableBody(HttpContext context, long limit) =>
+        HasBody(context) ? BufferedRequestBody.Of(context, context.Request.ContentLength > limit ? 0 : limit) : null;
 
     private static List<DestinationState> Untried(IReadOnlyList<DestinationState> destinations, List<DestinationState> tried)
     {

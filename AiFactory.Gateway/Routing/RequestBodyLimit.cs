@@ -1,5 +1,4 @@
 using AiFactory.Gateway.Errors;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +6,9 @@ namespace AiFactory.Gateway.Routing;
 
 /// <summary>
 /// Refuses bodies over <see cref="GatewayOptions.MaxRequestBodyBytes"/> with 413: at once when Content-Length says
-/// so, and through Kestrel's limit for chunked bodies (reported by <see cref="UpstreamErrors"/>).
+/// so, and through Kestrel's limit for chunked bodies (reported by <see cref="UpstreamErrors"/> when the forwarder
+/// reads them), gRPC calls included (<see cref="KeptBodyLimits"/>). A body a later step reads itself (the response cache) and that breaks one of Kestrel's limits, too
+/// large or too slow, is answered here with its status and the protocol's error.
 /// </summary>
 public static class RequestBodyLimit
 {
@@ -25,7 +26,20 @@ public static class RequestBodyLimit
             feature.MaxRequestBodySize = limit;
         }
 
-        await next();
+        if (GatewayErrors.IsGrpc(context.Request))
+        {
+            KeptBodyLimits.Install(context);
+        }
+
+        try
+        {
+            await next();
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            var (status, message) = ServerLimits.BodyLimitError(context, e) ?? (e.StatusCode, e.Message);
+            await GatewayErrors.WriteAsync(context, status, message);
+        }
     }
 
     public static Task WriteTooLargeAsync(HttpContext context, long limit) =>

@@ -19,10 +19,10 @@ public static class UpstreamErrors
             return;
         }
 
-        if (IsBodyTooLarge(error.Exception))
+        // Kestrel's body limits (too large, too slow) surface inside YARP's request-body error.
+        if (ServerLimits.BodyLimitError(context, error.Exception) is var (bodyStatus, bodyMessage))
         {
-            await RequestBodyLimit.WriteTooLargeAsync(context,
-                context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes);
+            await GatewayErrors.WriteAsync(context, bodyStatus, bodyMessage);
             return;
         }
 
@@ -35,19 +35,5 @@ public static class UpstreamErrors
             _ => (StatusCodes.Status502BadGateway, "the inference service could not be reached"),
         };
         await GatewayErrors.WriteAsync(context, status, message);
-    }
-
-    /// <summary>Kestrel's body limit surfaces inside YARP's request-body error; look through the wrapping.</summary>
-    private static bool IsBodyTooLarge(Exception? exception)
-    {
-        for (; exception is not null; exception = exception.InnerException)
-        {
-            if (exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

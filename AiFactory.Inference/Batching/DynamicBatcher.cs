@@ -30,7 +30,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
     private readonly SemaphoreSlim _freeInstances;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _dispatcher;
-    private long _queuedItems;
+    private readonly QueueLimits _limits;
 
     public DynamicBatcher(LoadedModel model, int maxBatchSize, DynamicBatchingConfig config, int instanceCount)
     {
@@ -40,6 +40,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
         _maxDelay = TimeSpan.FromMicroseconds(config.MaxQueueDelayUs);
         _instanceCount = instanceCount;
         _freeInstances = new SemaphoreSlim(instanceCount, instanceCount);
+        _limits = new QueueLimits(model.Name, model.Version, config.MaxQueueSize, config.MaxQueueBytes);
         _dispatcher = Task.Run(DispatchAsync);
     }
 
@@ -57,14 +58,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
             throw InferenceException.Unavailable($"model '{_model.Name}' version {_model.Version} is unloading");
         }
 
-        var queued = Interlocked.Add(ref _queuedItems, work.BatchSize);
-        if (_config.MaxQueueSize > 0 && queued > _config.MaxQueueSize)
-        {
-            Interlocked.Add(ref _queuedItems, -work.BatchSize);
-            throw InferenceException.Unavailable(
-                $"model '{_model.Name}' version {_model.Version} is overloaded: its queue holds {_config.MaxQueueSize} items (max_queue_size)");
-        }
-
+        _limits.Enter(work.BatchSize, work.Bytes);
         _model.Metrics.AddQueueDepth(_model.Name, _model.Version, work.BatchSize);
         var pending = new PendingRequest(work, cancellationToken);
         if (!_arrivals.Writer.TryWrite(pending))
@@ -254,7 +248,7 @@ public sealed class DynamicBatcher : IModelExecutor, IAsyncDisposable
     {
         if (pending.MarkDequeued())
         {
-            Interlocked.Add(ref _queuedItems, -pending.Work.BatchSize);
+            _limits.Leave(pending.Work.BatchSize, pending.Work.Bytes);
             _model.Metrics.AddQueueDepth(_model.Name, _model.Version, -pending.Work.BatchSize);
             _model.Statistics.Queue.Add(pending.Waited().Ticks * 100);
             _model.Metrics.RecordQueued(_model.Name, _model.Version, pending.Waited().TotalSeconds);

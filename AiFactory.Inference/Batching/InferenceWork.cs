@@ -13,4 +13,7 @@ public sealed record InferenceWork(IReadOnlyList<Tensor> Inputs, IReadOnlyList<s
     /// </summary>
     public string Signature { get; } = string.Join('|', Inputs.Select(input =>
         $"{input.Name}:{input.Datatype}:{string.Join(',', input.Shape.Skip(1))}")) + "|>" + string.Join(',', OutputNames);
+
+    /// <summary>The bytes of every input: what this request holds in memory while it waits for its batch.</summary>
+    public long Bytes { get; } = Inputs.Sum(input => (long)input.Data.Length);
 }

@@ -76,11 +76,16 @@ public sealed class InferenceGrpcService(InferenceService inference, ModelReposi
                 throw InferenceException.BadRequest($"input '{input.Name}' has contents while raw_input_contents is used");
             }
 
-            var spec = model.Inputs.FirstOrDefault(candidate => candidate.Name == input.Name);
-            ReadOnlyMemory<byte> data = raw.Count > 0
-                ? raw[i].Memory
-                : GrpcTensorContents.ToBytes(input.Name, spec?.Datatype ?? input.Datatype, input.Contents);
-            inputs.Add(inference.DecodeInput(model, input.Name, input.Datatype, [.. input.Shape], data, default));
+            long[] shape = [.. input.Shape];
+            if (raw.Count > 0)
+            {
+                inputs.Add(inference.DecodeInput(model, input.Name, input.Datatype, shape, raw[i].Memory, default));
+                continue;
+            }
+
+            // Typed contents are expanded only once the input, its shape and their count agree.
+            var (spec, count) = inference.CheckInput(model, input.Name, input.Datatype, shape);
+            inputs.Add(new Tensor(spec.Name, spec.Datatype, shape, GrpcTensorContents.ToBytes(spec.Name, spec.Datatype, shape, count, input.Contents)));
         }
 
         var timeout = request.Parameters.TryGetValue(InferenceService.TimeoutParameter, out var parameter)

@@ -12,6 +12,12 @@ public static class InferenceRequestReader
 {
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
 
+    /// <summary>
+    /// The first buffer a body is read into. Larger bodies double it as they arrive: the copies add up to less than the
+    /// body once more, a small price next to parsing it.
+    /// </summary>
+    private const int InitialBufferBytes = 16 * 1024;
+
     /// <summary>The parsed JSON header and the binary section (empty for plain JSON), in a pooled buffer.</summary>
     public static async Task<RequestBody> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
@@ -42,7 +48,11 @@ public static class InferenceRequestReader
         }
     }
 
-    /// <summary>Reads the whole body into a buffer rented from the shared pool; the caller returns it.</summary>
+    /// <summary>
+    /// Reads the whole body into a buffer rented from the shared pool; the caller returns it. The buffer grows with
+    /// the bytes that arrive (doubling from <see cref="InitialBufferBytes"/>, up to the limit), never to the size a
+    /// <c>Content-Length</c> declares: a client may declare 256 MiB and send 90 bytes.
+    /// </summary>
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         // Kestrel enforces its own limit too; keep it in step with ours so the client sees one consistent 413.
@@ -51,7 +61,9 @@ public static class InferenceRequestReader
             limit.MaxRequestBodySize = maxBytes;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is { } announced and > 0 ? (int)announced + 1 : 64 * 1024);
+        // One byte past the limit tells a body over it from one that fills it exactly.
+        var largest = (int)Math.Min((long)maxBytes + 1, Array.MaxLength);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBufferBytes, largest));
         var length = 0;
         try
         {
@@ -59,7 +71,7 @@ public static class InferenceRequestReader
             {
                 if (length == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, largest));
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
@@ -81,9 +93,9 @@ public static class InferenceRequestReader
         catch (Exception e)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            if (ServerLimits.BodyLimitError(request.HttpContext, e) is var (status, message))
             {
-                throw TooLarge(maxBytes);
+                throw new InferenceException(status, message);
             }
 
             throw;

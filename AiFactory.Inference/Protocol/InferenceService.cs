@@ -74,14 +74,7 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
     /// </summary>
     public Tensor DecodeInput(LoadedModel model, string? name, string? datatype, long[]? shape, ReadOnlyMemory<byte>? data, ReadOnlyMemory<byte> json)
     {
-        var spec = FindInput(model, name);
-        var count = InputValidator.ValidateShape(spec, datatype, shape, options.Value.MaxElementsPerInput);
-        // Before decoding: a batch the model cannot take is refused without reading its data.
-        if (shape!.Length > 0)
-        {
-            CheckBatchSize(model, shape[0]);
-        }
-
+        var (spec, count) = CheckInput(model, name, datatype, shape);
         if (data is null)
         {
             if (json.IsEmpty)
@@ -106,6 +99,22 @@ public sealed class InferenceService(ModelRepository repository, IOptions<Infere
         }
 
         return new Tensor(spec.Name, spec.Datatype, shape!, bytes);
+    }
+
+    /// <summary>
+    /// Checks one input's name, datatype and shape against the model's metadata, and its batch size, before any of
+    /// its data is read; returns the model's input and the element count of the shape.
+    /// </summary>
+    public (TensorSpec Spec, long ElementCount) CheckInput(LoadedModel model, string? name, string? datatype, long[]? shape)
+    {
+        var spec = FindInput(model, name);
+        var count = InputValidator.ValidateShape(spec, datatype, shape, options.Value.MaxElementsPerInput);
+        if (shape!.Length > 0)
+        {
+            CheckBatchSize(model, shape[0]);
+        }
+
+        return (spec, count);
     }
 
     /// <summary>

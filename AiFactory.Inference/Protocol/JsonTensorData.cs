@@ -15,17 +15,21 @@ public static class JsonTensorData
 {
     /// <summary>
     /// Reads row-major <c>data</c> (its raw UTF-8 JSON), flat or nested, into tensor bytes in one pass with
-    /// <see cref="Utf8JsonReader"/>: no DOM, no boxing, one allocation of the tensor's exact size.
+    /// <see cref="Utf8JsonReader"/>: no DOM, no boxing, one allocation of the tensor's exact size. That allocation is
+    /// made only when the JSON is long enough to hold the shape's elements, so it is bounded by the bytes the client
+    /// sent (at most 4 bytes of tensor per byte of JSON, for 8-byte datatypes), never by the shape it declared.
     /// </summary>
     public static byte[] Decode(string inputName, string datatype, ReadOnlySpan<byte> json, long elementCount)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            if (elementCount > MostElementsIn(json.Length))
             {
-                throw InferenceException.BadRequest($"input '{inputName}': 'data' must be an array");
+                // Refused without allocating the shape: the message counts what the data holds.
+                throw CountMismatch(inputName, CountElements(inputName, json), elementCount);
             }
+
+            var reader = StartArray(inputName, json);
 
             // FP32, by far the most common JSON tensor, goes straight into the float view of an exactly sized array,
             // skipping the general path's per-element datatype dispatch.
@@ -66,7 +70,7 @@ public static class JsonTensorData
 
             if (written != elementCount)
             {
-                throw InferenceException.BadRequest($"input '{inputName}': 'data' has {written} elements but the shape holds {elementCount}");
+                throw CountMismatch(inputName, written, elementCount);
             }
 
             return exact ?? (destination!.WrittenCount == destination.Capacity ? GetArray(destination) : destination.WrittenSpan.ToArray());
@@ -76,6 +80,51 @@ public static class JsonTensorData
             throw InferenceException.BadRequest($"input '{inputName}': 'data' is not valid JSON: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// The most elements <paramref name="jsonLength"/> bytes of a JSON array can hold: each takes at least one byte and
+    /// all but the last a comma after it.
+    /// </summary>
+    private static long MostElementsIn(int jsonLength) => (jsonLength + 1L) / 2;
+
+    /// <summary>Counts the scalars of nested arrays without converting or keeping any.</summary>
+    private static long CountElements(string inputName, ReadOnlySpan<byte> json)
+    {
+        var reader = StartArray(inputName, json);
+        long count = 0;
+        for (var depth = 1; depth > 0 && reader.Read();)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartArray:
+                    depth++;
+                    break;
+                case JsonTokenType.EndArray:
+                    depth--;
+                    break;
+                default:
+                    reader.Skip(); // an object counts as one (invalid) element
+                    count++;
+                    break;
+            }
+        }
+
+        return count;
+    }
+
+    private static Utf8JsonReader StartArray(string inputName, ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw InferenceException.BadRequest($"input '{inputName}': 'data' must be an array");
+        }
+
+        return reader;
+    }
+
+    private static InferenceException CountMismatch(string inputName, long elements, long elementCount) =>
+        InferenceException.BadRequest($"input '{inputName}': 'data' has {elements} elements but the shape holds {elementCount}");
 
     private static bool TryStoreFp32(ref Utf8JsonReader item, Span<float> values, int index)
     {

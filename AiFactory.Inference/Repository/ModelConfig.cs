@@ -172,6 +172,14 @@ public sealed record DynamicBatchingConfig
     [JsonPropertyName("max_queue_size")]
     public int MaxQueueSize { get; set; }
 
+    /// <summary>
+    /// Most bytes of input waiting at once (default 1 GiB); more are refused with 503 at once, and a single request
+    /// larger than this with 400. Always bounded: a byte bound is what keeps a replica's memory safe from a few
+    /// huge requests, which an item bound alone would let in.
+    /// </summary>
+    [JsonPropertyName("max_queue_bytes")]
+    public long MaxQueueBytes { get; set; } = 1L << 30;
+
     /// <summary>A request still queued after this long is answered with an error. 0 means no limit.</summary>
     [JsonPropertyName("default_timeout_us")]
     public long DefaultTimeoutUs { get; set; }
@@ -180,6 +188,7 @@ public sealed record DynamicBatchingConfig
     {
         ModelConfig.Require(path, "dynamic_batching.max_queue_delay_us", MaxQueueDelayUs >= 0, "must be 0 or more");
         ModelConfig.Require(path, "dynamic_batching.max_queue_size", MaxQueueSize >= 0, "must be 0 or more");
+        ModelConfig.Require(path, "dynamic_batching.max_queue_bytes", MaxQueueBytes >= 1, $"must be 1 or more, not {MaxQueueBytes}");
         ModelConfig.Require(path, "dynamic_batching.default_timeout_us", DefaultTimeoutUs >= 0, "must be 0 or more");
         foreach (var size in PreferredBatchSizes)
         {

@@ -108,7 +108,7 @@ public sealed class UsageMeteringTests(AppHostFixture fixture)
             Assert.NotNull(refused.Headers.RetryAfter);
 
             // The monitoring overlay's alert reads these.
-            var metrics = await client.GetStringAsync("/metrics").WaitAsync(Timeout);
+            var metrics = await gateway.ScrapeMetricsAsync().WaitAsync(Timeout);
             Assert.Matches(@"(?m)^aifactory_gateway_usage_backlog(\{[^}]*\})? 3(\.0)?( |$)", metrics);
             Assert.Matches(@"(?m)^aifactory_gateway_usage_backlog_limit(\{[^}]*\})? 3(\.0)?( |$)", metrics);
             Assert.Matches(@"(?m)^aifactory_gateway_usage_rejections_total(\{[^}]*\})? 1(\.0)?( |$)", metrics);

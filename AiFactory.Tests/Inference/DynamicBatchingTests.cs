@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json.Nodes;
 using AiFactory.Tests.Infrastructure;
@@ -84,11 +85,7 @@ public sealed class DynamicBatchingTests(InferenceServerFixture server)
         Assert.Equal("model 'text-direction-small-queue' version 1 is overloaded: its queue holds 2 items (max_queue_size)",
             ErrorOf(await refused.Content.ReadAsStringAsync()).GetString());
         Assert.True(clock.ElapsedMilliseconds < 500, $"the refusal took {clock.ElapsedMilliseconds} ms");
-        foreach (var response in await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(30)))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            response.Dispose();
-        }
+        await AssertAllServedAsync(waiting);
     }
 
     [Fact]
@@ -107,6 +104,93 @@ public sealed class DynamicBatchingTests(InferenceServerFixture server)
         // The batcher outlives requests that gave up: the next one is served.
         using var next = await server.Http.PostAsync("/v2/models/text-direction-small-queue/infer", Json("x", [1, 3, 48, 192], image));
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    /// <summary>
+    /// The queue is bounded in bytes as well as items: text-direction-small-bytes waits 5 s for a batch and holds at
+    /// most 250,000 bytes, two requests of one 110,592-byte image. A third is refused at once, whatever its count.
+    /// </summary>
+    [Fact]
+    public async Task A_queue_full_by_bytes_answers_503_naming_max_queue_bytes()
+    {
+        const string model = "text-direction-small-bytes";
+        var image = SampleModels.RandomImage(seed: 7, 1, 3, 48, 192);
+        using var queue = new QueueDepth(model);
+        var waiting = Enumerable.Range(0, 2)
+            .Select(_ => server.Http.PostAsync($"/v2/models/{model}/infer", BinaryFp32("x", [1, 3, 48, 192], image)))
+            .ToList();
+        await queue.WaitForAsync(2);
+
+        using var refused = await server.Http.PostAsync($"/v2/models/{model}/infer", BinaryFp32("x", [1, 3, 48, 192], image));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal($"model '{model}' version 1 is overloaded: its queue holds 221184 of at most 250000 bytes (max_queue_bytes)",
+            ErrorOf(await refused.Content.ReadAsStringAsync()).GetString());
+        await AssertAllServedAsync(waiting);
+    }
+
+    [Fact]
+    public async Task A_request_larger_than_the_whole_queue_is_refused_as_a_bad_request()
+    {
+        var image = SampleModels.RandomImage(seed: 8, 3, 3, 48, 192);
+
+        using var refused = await server.Http.PostAsync("/v2/models/text-direction-small-bytes/infer", BinaryFp32("x", [3, 3, 48, 192], image));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("the request's inputs hold 331776 bytes, more than max_queue_bytes (250000) of model 'text-direction-small-bytes'",
+            ErrorOf(await refused.Content.ReadAsStringAsync()).GetString());
+    }
+
+    private static async Task AssertAllServedAsync(List<Task<HttpResponseMessage>> requests)
+    {
+        foreach (var response in await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(60)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A model's queue depth as the server itself reports it (<c>aifactory.inference.queue.depth</c>, which the
+    /// in-process server records in this process), counted from the moment this is made.
+    /// </summary>
+    private sealed class QueueDepth : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _items;
+
+        public QueueDepth(string model)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "aifactory.inference.queue.depth")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, items, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag is { Key: "model", Value: string name } && name == model)
+                    {
+                        Interlocked.Add(ref _items, items);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public async Task WaitForAsync(long items)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (Interlocked.Read(ref _items) != items)
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private async Task<(long Inferences, long Executions)> StatisticsAsync(string model)

@@ -163,6 +163,44 @@ public sealed class HostileInputTests(InferenceServerFixture server)
         await AssertStillServing();
     }
 
+    public static TheoryData<string, string, Action<AiFactory.Inference.Grpc.Protocol.InferTensorContents>, string> TypedContentsCases => new()
+    {
+        // Counted before anything is expanded: element 2 is out of INT8's range, but the count is what is wrong first.
+        { "identity-int8", "INT8", contents => contents.IntContents.Add([0, 0, 300]), "input 'in_int8': int_contents holds 3 values, but shape [1,1] holds 1" },
+        // Far more values than the shape: refused by their count, not after a copy of every one of them.
+        { "identity-fp32", "FP32", contents => contents.Fp32Contents.Add(new float[1_000_000]), "input 'in_fp32': fp32_contents holds 1000000 values, but shape [1,1] holds 1" },
+        // The values in the field of another datatype.
+        { "identity-fp32", "FP32", contents => contents.IntContents.Add(1), "input 'in_fp32': int_contents holds values, but FP32 values go in fp32_contents" },
+        { "identity-bytes", "BYTES", contents => contents.Fp32Contents.Add(1), "input 'in_bytes': fp32_contents holds values, but BYTES values go in bytes_contents" },
+        { "identity-bool", "BOOL", contents => contents.BoolContents.Add([true, false]), "input 'in_bool': bool_contents holds 2 values, but shape [1,1] holds 1" },
+        { "identity-bytes", "BYTES", contents => contents.BytesContents.Add([Google.Protobuf.ByteString.Empty, Google.Protobuf.ByteString.Empty]), "input 'in_bytes': bytes_contents holds 2 values, but shape [1,1] holds 1" },
+    };
+
+    /// <summary>
+    /// Attack: typed gRPC contents that do not fit the input, sent so the server expands them (a copy per value, up
+    /// to eight bytes each for INT8) before noticing. They are counted against the shape and the datatype first.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TypedContentsCases))]
+    public async Task Typed_grpc_contents_are_checked_against_the_input_before_they_are_expanded(
+        string model, string datatype, Action<AiFactory.Inference.Grpc.Protocol.InferTensorContents> fill, string message)
+    {
+        var client = new AiFactory.Inference.Grpc.Protocol.GRPCInferenceService.GRPCInferenceServiceClient(server.Grpc);
+        var contents = new AiFactory.Inference.Grpc.Protocol.InferTensorContents();
+        fill(contents);
+        var request = new AiFactory.Inference.Grpc.Protocol.ModelInferRequest { ModelName = model };
+        request.Inputs.Add(new AiFactory.Inference.Grpc.Protocol.ModelInferRequest.Types.InferInputTensor
+        {
+            Name = $"in_{datatype.ToLowerInvariant()}", Datatype = datatype, Shape = { 1, 1 }, Contents = contents,
+        });
+
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await client.ModelInferAsync(request));
+
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Equal(message, refused.Status.Detail);
+        await AssertStillServing();
+    }
+
     private async Task AssertStillServing()
     {
         using var response = await server.Http.PostAsync(Detector, Json("x", [1, 3, 32, 32], new float[3 * 32 * 32]));

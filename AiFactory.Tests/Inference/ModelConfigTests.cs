@@ -35,6 +35,14 @@ public sealed class ModelConfigTests : IDisposable
     }
 
     [Theory]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { } }""", 1L << 30)]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "max_queue_bytes": 4096 } }""", 4096L)]
+    public void The_batch_queue_holds_a_gibibyte_unless_max_queue_bytes_says_otherwise(string json, long expected)
+    {
+        Assert.Equal(expected, ModelConfig.Load(Write(json)).DynamicBatching!.MaxQueueBytes);
+    }
+
+    [Theory]
     [InlineData("""{ }""", "exhaustive", "EXHAUSTIVE")]
     [InlineData("""{ "cudnn_conv_algo_search": "heuristic" }""", "heuristic", "HEURISTIC")]
     [InlineData("""{ "cudnn_conv_algo_search": "exhaustive" }""", "exhaustive", "EXHAUSTIVE")]
@@ -82,6 +90,8 @@ public sealed class ModelConfigTests : IDisposable
     [InlineData("""{ "max_batch_sise": 8 }""", "max_batch_sise")]
     [InlineData("""{ "max_batch_size": 8 """, "'$")]
     [InlineData("null", "'$' the file must hold a JSON object")]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "max_queue_bytes": 0 } }""", "'dynamic_batching.max_queue_bytes' must be 1 or more, not 0")]
+    [InlineData("""{ "max_batch_size": 8, "dynamic_batching": { "max_queue_bytes": -5 } }""", "'dynamic_batching.max_queue_bytes' must be 1 or more, not -5")]
     public void Invalid_files_name_the_file_and_the_field(string json, string expected)
     {
         var path = Write(json);

@@ -3,10 +3,13 @@ extern alias gateway;
 using System.Net;
 using Aspire.Hosting.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using GatewayProgram = gateway::Program;
+using DefaultEndpoints = Microsoft.Extensions.Hosting.Extensions;
 
 namespace AiFactory.Tests.Infrastructure;
 
@@ -124,6 +127,24 @@ public sealed class GatewayInstance : IAsyncDisposable
     /// <summary>A gRPC channel presenting <paramref name="apiKey"/>, over the in-process server.</summary>
     public GrpcChannel CreateGrpcChannel(string apiKey) =>
         GatewayClients.Channel(_factory.Server.BaseAddress, apiKey, _factory.Server.CreateHandler());
+
+    /// <summary>
+    /// The Prometheus scrape as a connection arriving on the management port sees it: the in-process server has no
+    /// ports, so the request carries the configured management port as its local port, which alone is served
+    /// <c>/metrics</c>.
+    /// </summary>
+    public async Task<string> ScrapeMetricsAsync()
+    {
+        var url = _factory.Services.GetRequiredService<IConfiguration>()[$"Kestrel:Endpoints:{DefaultEndpoints.ManagementEndpoint}:Url"]!;
+        var context = await _factory.Server.SendAsync(http =>
+        {
+            http.Connection.LocalPort = BindingAddress.Parse(url).Port;
+            http.Request.Method = HttpMethods.Get;
+            http.Request.Path = DefaultEndpoints.MetricsPath;
+        });
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+        return await new StreamReader(context.Response.Body).ReadToEndAsync();
+    }
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 }

@@ -13,6 +13,7 @@ namespace AiFactory.Tests.Infrastructure;
 /// <item><c>text-direction</c>: the classifier, batched (max 64, 2 ms delay), dims fixed to [3,48,192], warmed up.</item>
 /// <item><c>text-direction-direct</c>: the same file without batching.</item>
 /// <item><c>text-direction-small-queue</c>: batched with a 1 s delay and room for 2 queued items.</item>
+/// <item><c>text-direction-small-bytes</c>: batched with a 5 s delay and room for 250,000 queued bytes (two images).</item>
 /// <item><c>text-detection</c>: the detector, batched, variable height and width.</item>
 /// <item><c>identity-&lt;datatype&gt;</c>: generated Identity models (<c>in_&lt;datatype&gt;</c> → <c>out_&lt;datatype&gt;</c>), one per datatype.</item>
 /// <item><c>identity-mixed</c>: Identity for INT32 and FP64 side by side.</item>
@@ -39,6 +40,9 @@ public sealed class InferenceServerFixture : IAsyncLifetime
         AddModel("text-direction-direct", SampleModels.TextDirection, null);
         AddModel("text-direction-small-queue", SampleModels.TextDirection, """
             { "max_batch_size": 8, "dynamic_batching": { "max_queue_delay_us": 1000000, "max_queue_size": 2 } }
+            """);
+        AddModel("text-direction-small-bytes", SampleModels.TextDirection, """
+            { "max_batch_size": 8, "dynamic_batching": { "max_queue_delay_us": 5000000, "max_queue_bytes": 250000 } }
             """);
         AddModel("text-detection", SampleModels.TextDetection, """
             { "max_batch_size": 8, "dynamic_batching": { "max_queue_delay_us": 5000 } }
