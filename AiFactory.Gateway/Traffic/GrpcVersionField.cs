@@ -60,7 +60,7 @@ public static class GrpcVersionField
     }
 
     /// <summary>A head, the rest of a stream, and a tail, read one after the other.</summary>
-    private sealed class ConcatenatedStream(byte[] head, Stream body, byte[] tail) : Stream
+    private sealed class ConcatenatedStream(byte[] head, Stream body, byte[] tail) : AiFactory.Storage.ReadOnlyStream(body)
     {
         private int _headRead;
         private int _tailRead;
@@ -72,7 +72,7 @@ public static class GrpcVersionField
                 return Take(head, ref _headRead, buffer);
             }
 
-            var read = body.Read(buffer);
+            var read = Inner.Read(buffer);
             return read > 0 ? read : Take(tail, ref _tailRead, buffer);
         }
 
@@ -83,14 +83,9 @@ public static class GrpcVersionField
                 return Take(head, ref _headRead, buffer.Span);
             }
 
-            var read = await body.ReadAsync(buffer, cancellationToken);
+            var read = await Inner.ReadAsync(buffer, cancellationToken);
             return read > 0 ? read : Take(tail, ref _tailRead, buffer.Span);
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         private static int Take(byte[] source, ref int taken, Span<byte> buffer)
         {
@@ -99,25 +94,5 @@ public static class GrpcVersionField
             taken += count;
             return count;
         }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                body.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

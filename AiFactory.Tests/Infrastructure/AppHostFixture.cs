@@ -23,6 +23,10 @@ public sealed class AppHostFixture : IAsyncLifetime
     public static readonly string[] Resources = ["cache", "postgres", "storage", .. InferenceReplicas, "gateway", "dashboard"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    // The samples' seed: each is uploaded, validated on a replica (load, smoke, latency profile), then loaded and warmed
+    // by every replica; on a machine shared by many builds that takes minutes of its own.
+    private static readonly TimeSpan SeedTimeout = TimeSpan.FromMinutes(6);
+
     private readonly RecordingLoggerProvider _log = new();
     private readonly string _dataDirectory = CreateDataDirectory();
 
@@ -62,15 +66,24 @@ public sealed class AppHostFixture : IAsyncLifetime
                 await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
             }
 
-            // The gateway's seeder imports the samples (uploaded, validated, 100 % on version 1); the replicas then load them.
-            foreach (var sample in new[] { SampleModels.TextDirection, SampleModels.TextDetection })
-            {
-                await WaitUntilObservedAsync(sample, new Dictionary<int, int> { [1] = 100 }, cancellation.Token);
-            }
         }
         catch (OperationCanceledException e)
         {
             throw new TimeoutException($"The AppHost did not become healthy within {StartTimeout}. Its log:\n{_log}", e);
+        }
+
+        using var seeded = new CancellationTokenSource(SeedTimeout);
+        try
+        {
+            // The gateway's seeder imports the samples (uploaded, validated, 100 % on version 1); the replicas then load them.
+            foreach (var sample in new[] { SampleModels.TextDirection, SampleModels.TextDetection })
+            {
+                await WaitUntilObservedAsync(sample, new Dictionary<int, int> { [1] = 100 }, seeded.Token);
+            }
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new TimeoutException($"The sample models were not served by every replica within {SeedTimeout} of the AppHost being healthy. Its log:\n{_log}", e);
         }
     }
 
