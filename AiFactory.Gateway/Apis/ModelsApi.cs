@@ -16,6 +16,12 @@ public static class ModelsApi
 {
     public const string Prefix = "/api/admin/models";
 
+    /// <summary>What a request body may carry beyond the model: multipart boundaries and headers, a config part (at most 64 KiB).</summary>
+    private const long UploadFramingBytes = 1024 * 1024;
+
+    /// <summary>How long a connection refused mid-body stays open after the answer (see <see cref="RefuseUnreadBodyAsync"/>).</summary>
+    private static readonly TimeSpan UnreadBodyLinger = TimeSpan.FromSeconds(2);
+
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapAdminGroup(Prefix).WithTags("Models");
@@ -89,7 +95,7 @@ public static class ModelsApi
         return TypedResults.Ok(VersionView.Of(found));
     }
 
-    private static async Task<Created<UploadedVersion>> UploadAsync(
+    private static async Task<Results<Created<UploadedVersion>, EmptyHttpResult>> UploadAsync(
         string model, [FromQuery] string? config, HttpContext context, UploadService uploads, IOptions<RegistryOptions> options)
     {
         RegistryNames.Model(model);
@@ -103,11 +109,12 @@ public static class ModelsApi
             throw UploadService.TooLarge(limit);
         }
 
-        // Kestrel's own limit (30 MB) would cut models short. The store stops at the limit and one byte, counted on
-        // the bytes that arrive; Kestrel's limit just above it also bounds what it would drain after a refusal.
+        // Kestrel's own limit (Kestrel:Limits:MaxRequestBodySize, 1 MiB) would cut models short. The store stops at
+        // the limit and one byte of the model, counted on the bytes that arrive; Kestrel's limit, above it by room for
+        // multipart framing and a config part, is the backstop (UploadService answers it as the same 413).
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
         {
-            bodyLimit.MaxRequestBodySize = limit + 1;
+            bodyLimit.MaxRequestBodySize = limit + UploadFramingBytes;
         }
 
         var cancellationToken = context.RequestAborted;
@@ -122,11 +129,10 @@ public static class ModelsApi
                     : throw new RequestRefusedException(StatusCodes.Status415UnsupportedMediaType,
                         "send the model as application/octet-stream, or as multipart/form-data with the parts 'model' and 'config'");
         }
-        catch (RequestRefusedException)
+        catch (RequestRefusedException refusal)
         {
-            // Refused before the body was read whole: close the connection rather than drain the rest of it.
-            context.Response.Headers.Connection = "close";
-            throw;
+            await RefuseUnreadBodyAsync(context, refusal);
+            return TypedResults.Empty;
         }
 
         if (partConfig is not null && config is not null)
@@ -137,6 +143,27 @@ public static class ModelsApi
 
         var added = await uploads.AddAsync(staged, model, partConfig ?? queryConfig, context.GetApiKey()!.Id, cancellationToken);
         return TypedResults.Created($"{Prefix}/{model}/versions/{added.Version}", UploadedVersion.Of(added));
+    }
+
+    /// <summary>
+    /// Answers a refusal that came before the body was read whole, then closes the connection rather than drain the
+    /// rest (it may be gigabytes). The close waits <see cref="UnreadBodyLinger"/> first, so that a client still sending
+    /// reads the answer before the reset that closing on unread bytes sends (a lingering close, RFC 9112 §9.6); it
+    /// stops waiting when the client goes away.
+    /// </summary>
+    private static async Task RefuseUnreadBodyAsync(HttpContext context, RequestRefusedException refusal)
+    {
+        context.Response.Headers.Connection = "close";
+        await GatewayErrors.WriteAsync(context, refusal.Status, refusal.Message);
+        await context.Response.CompleteAsync();
+        try
+        {
+            await Task.Delay(UnreadBodyLinger, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client closed first: nothing is left to wait for.
+        }
     }
 
     /// <summary>The parts 'model' (streamed into the store as it arrives) and 'config', in either order.</summary>

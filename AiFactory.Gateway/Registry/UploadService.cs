@@ -30,6 +30,12 @@ public sealed partial class UploadService(IObjectStore store, RegistryStore regi
         {
             throw TooLarge(limit);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's limit on the whole body (the upload endpoint sets it just above this one) counts what it read
+            // ahead of the store: the same refusal.
+            throw TooLarge(limit);
+        }
         catch (StorageUnavailableException e)
         {
             throw Unavailable(e);
