@@ -15,6 +15,7 @@ var adminKey = builder.AddParameter("gateway-admin-key", new GenerateParameterDe
 var infrastructure = builder.AddInfrastructure();
 
 var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2))
+    .WithConnection(infrastructure.InferenceDatabase)
     .WithConnection(infrastructure.Storage);
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")

@@ -53,8 +53,5 @@ images:
 - name: aifactory/dashboard
   newName: $registry/aifactory/dashboard
   newTag: $version
-- name: aifactory/models
-  newName: $registry/aifactory/models
-  newTag: $version
 EOF
 echo "$output"

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Runs PostgreSQL in the foreground for the AppHost's no-container mode (DESIGN.md §4), and for test fixtures.
 #   run-postgres.sh PORT DATA_DIR DATABASE
-#   passwords in the environment: $POSTGRES_PASSWORD (the superuser "postgres", for administration) and
-#   $GATEWAY_DB_PASSWORD (the gateway's own role, aifactory_gateway)
-# Initialises DATA_DIR on first use, sets both passwords on every start (the data folder outlives a changed secret),
-# creates DATABASE when missing and the gateway's role in it, then waits on the server and stops it cleanly on
+#   passwords in the environment: $POSTGRES_PASSWORD (the superuser "postgres", for administration),
+#   $GATEWAY_DB_PASSWORD (the gateway's own role, aifactory_gateway) and, optionally, $INFERENCE_DB_PASSWORD (the
+#   inference replicas' read-only role, aifactory_inference; the AppHost always gives it, the benchmark's folder-mode
+#   stack does not need it)
+# Initialises DATA_DIR on first use, sets the passwords on every start (the data folder outlives a changed secret),
+# creates DATABASE when missing and the services' roles in it, then waits on the server and stops it cleanly on
 # SIGTERM/SIGINT. No password is ever put on a command line (ps shows those to every user): psql reads them with \getenv.
 set -euo pipefail
 
 port="$1" data="$2" database="$3"
 : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must hold the password for user postgres}"
 : "${GATEWAY_DB_PASSWORD:?GATEWAY_DB_PASSWORD must hold the password for the gateway role aifactory_gateway}"
-role_script="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/manifests/overlays/common/postgres-init/gateway-role.sql"
+role_scripts="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/manifests/overlays/common/postgres-init"
 
 bindir="$(pg_config --bindir 2>/dev/null || true)"
 if [ ! -x "$bindir/postgres" ]; then
@@ -65,7 +67,13 @@ SQL
 if [ -z "$(psql_in postgres -v db="$database" <<<"SELECT 1 FROM pg_database WHERE datname = :'db'")" ]; then
   psql_in postgres -c "CREATE DATABASE \"$database\"" >/dev/null
 fi
-psql_in "$database" >/dev/null < "$role_script"
-echo "run-postgres: serving database '$database' on 127.0.0.1:$port (the gateway logs in as aifactory_gateway)"
+psql_in "$database" >/dev/null < "$role_scripts/gateway-role.sql"
+roles="the gateway logs in as aifactory_gateway"
+# Last: the AppHost's health check logs in as this role, so serving means every role is there.
+if [ -n "${INFERENCE_DB_PASSWORD:-}" ]; then
+  psql_in "$database" >/dev/null < "$role_scripts/inference-role.sql"
+  roles="$roles, inference as aifactory_inference"
+fi
+echo "run-postgres: serving database '$database' on 127.0.0.1:$port ($roles)"
 
 wait "$server"

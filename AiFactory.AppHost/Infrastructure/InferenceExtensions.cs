@@ -84,10 +84,13 @@ public static class InferenceExtensions
 
     // Endpoints come from the service's Kestrel configuration: "http" for REST, "grpc", an HTTP/2-only endpoint
     // for inference.GRPCInferenceService (cleartext HTTP/2 cannot share a port with HTTP/1.1), and "management" (/metrics).
+    // Each replica serves what the registry wants (Registry__Enabled), pulled from the object store into a cache
+    // folder of its own: replicas never share files, as pods on different nodes cannot.
     private static IResourceBuilder<ProjectResource> AddReplica(IDistributedApplicationBuilder builder, string name) =>
         builder.AddProject<Projects.AiFactory_Inference>(name)
             .WithPlainHttpWhenPublished()
-            .WithEnvironment("ModelRepository__Path", ModelRepositoryPath(builder))
+            .WithEnvironment("Registry__Enabled", "true")
+            .WithEnvironment("ModelRepository__Path", CachePath(builder, name))
             .WithHttpHealthCheck("/health");
 
     private static void Unproxied(EndpointAnnotation endpoint)
@@ -96,9 +99,10 @@ public static class InferenceExtensions
         endpoint.IsProxied = false;
     }
 
-    // Locally the repository's models/ folder; in a cluster, a volume the deployment mounts at /models.
-    private static string ModelRepositoryPath(IDistributedApplicationBuilder builder) =>
+    // Locally <data>/replicas/<replica>/models; in a cluster, the volume the deployment mounts at /models (an emptyDir
+    // per pod, manifests/overlays/common/inference.yaml).
+    private static string CachePath(IDistributedApplicationBuilder builder, string replica) =>
         builder.ExecutionContext.IsPublishMode
             ? "/models"
-            : builder.Configuration["ModelRepository:Path"] ?? Path.Combine(InfrastructureExtensions.RepositoryRoot(builder), "models");
+            : Path.Combine(InfrastructureExtensions.DataDirectory(builder), "replicas", replica, "models");
 }

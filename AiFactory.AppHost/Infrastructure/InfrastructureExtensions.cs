@@ -5,8 +5,12 @@ using Microsoft.Extensions.Logging;
 
 namespace AiFactory.AppHost.Infrastructure;
 
-/// <summary>Redis, PostgreSQL and the object store as the services see them: three connections, whatever runs the servers.</summary>
-public sealed record AiFactoryInfrastructure(InfrastructureMode Mode, Connection Cache, Connection Database, Connection Storage);
+/// <summary>
+/// Redis, PostgreSQL and the object store as the services see them, whatever runs the servers: the gateway's
+/// connections (<see cref="Database"/> as its own role) and the inference replicas' (<see cref="InferenceDatabase"/>,
+/// the same database as a role that may only read the registry).
+/// </summary>
+public sealed record AiFactoryInfrastructure(InfrastructureMode Mode, Connection Cache, Connection Database, Connection InferenceDatabase, Connection Storage);
 
 /// <summary>
 /// A connection string a service receives as <c>ConnectionStrings__{Name}</c>, and the resource it waits for.
@@ -22,6 +26,8 @@ public static class InfrastructureExtensions
     public const string CacheName = "cache";
     public const string PostgresName = "postgres";
     public const string DatabaseName = "aifactory";
+    /// <summary>In Existing mode, the connection string of the inference replicas' read-only role (<c>ConnectionStrings:aifactory-inference</c>).</summary>
+    public const string InferenceDatabaseName = "aifactory-inference";
     public const string ModeKey = "Infrastructure:Mode";
     public const string DataDirectoryKey = "Infrastructure:DataDirectory";
 
@@ -44,7 +50,8 @@ public static class InfrastructureExtensions
         {
             InfrastructureMode.Containers => AddContainers(builder),
             InfrastructureMode.Local => AddLocalServers(builder),
-            _ => new AiFactoryInfrastructure(mode, Existing(builder, CacheName), Existing(builder, DatabaseName), Existing(builder, StorageResources.Name)),
+            _ => new AiFactoryInfrastructure(mode, Existing(builder, CacheName), Existing(builder, DatabaseName),
+                Existing(builder, InferenceDatabaseName) with { Name = DatabaseName }, Existing(builder, StorageResources.Name)),
         };
     }
 
@@ -94,16 +101,19 @@ public static class InfrastructureExtensions
             .WithDataVolume($"{CacheName}-data")
             .WithPersistence()
             .WithMemoryPolicy();
-        var gatewayPassword = AddPassword(builder, GatewayDatabaseRole.PasswordParameter);
+        var passwords = RolePasswords(builder);
         var postgres = builder.AddPostgres(PostgresName)
             .WithDataVolume($"{PostgresName}-data")
             // The image creates the database at first start: in a cluster nothing else would.
             .WithEnvironment("POSTGRES_DB", DatabaseName)
-            .WithEnvironment(GatewayDatabaseRole.PasswordVariable, gatewayPassword);
+            .WithRolePasswords(passwords);
         if (!builder.ExecutionContext.IsPublishMode)
         {
-            // The image runs it at the data volume's first start; in a cluster the overlays mount it from a ConfigMap.
-            postgres.WithInitFiles(GatewayDatabaseRole.ScriptPath(RepositoryRoot(builder)));
+            // The image runs them at the data volume's first start; in a cluster the overlays mount them from a ConfigMap.
+            foreach (var role in DatabaseRole.All)
+            {
+                postgres.WithInitFiles(role.ScriptPath(RepositoryRoot(builder)));
+            }
         }
 
         var database = postgres.AddDatabase(DatabaseName);
@@ -114,13 +124,14 @@ public static class InfrastructureExtensions
             InfrastructureMode.Containers,
             new Connection(CacheName, cache, ReferenceExpression.Create(
                 $"{cacheEndpoint.Property(EndpointProperty.Host)}:{cacheEndpoint.Property(EndpointProperty.Port)},password={cache.Resource.PasswordParameter!}")),
-            new Connection(DatabaseName, database, GatewayDatabaseRole.ConnectionString(postgresEndpoint, gatewayPassword.Resource, DatabaseName)),
+            new Connection(DatabaseName, database, DatabaseRole.Gateway.ConnectionString(postgresEndpoint, passwords[DatabaseRole.Gateway].Resource, DatabaseName)),
+            new Connection(DatabaseName, database, DatabaseRole.Inference.ConnectionString(postgresEndpoint, passwords[DatabaseRole.Inference].Resource, DatabaseName)),
             StorageResources.AddSeaweedFs(builder));
     }
 
     private static AiFactoryInfrastructure AddLocalServers(IDistributedApplicationBuilder builder)
     {
-        var dataDirectory = Path.GetFullPath(builder.Configuration[DataDirectoryKey] ?? Path.Combine(RepositoryRoot(builder), ".data"));
+        var dataDirectory = DataDirectory(builder);
 
         // Same parameter names as the containers' own, so user secrets and deployment inputs mean the same thing.
         var cachePassword = AddPassword(builder, $"{CacheName}-password");
@@ -148,9 +159,10 @@ public static class InfrastructureExtensions
             .WithHealthCheck(AddHealthCheck(builder, redis, () => new RedisPingHealthCheck(redis)));
 
         var postgresPassword = AddPassword(builder, $"{PostgresName}-password");
-        var gatewayPassword = AddPassword(builder, GatewayDatabaseRole.PasswordParameter);
+        var passwords = RolePasswords(builder);
         var postgres = new LocalPostgresResource(PostgresName, RepositoryRoot(builder), postgresPassword.Resource, DatabaseName);
-        var gatewayConnection = GatewayDatabaseRole.ConnectionString(postgres.PrimaryEndpoint, gatewayPassword.Resource, DatabaseName);
+        var gatewayConnection = DatabaseRole.Gateway.ConnectionString(postgres.PrimaryEndpoint, passwords[DatabaseRole.Gateway].Resource, DatabaseName);
+        var inferenceConnection = DatabaseRole.Inference.ConnectionString(postgres.PrimaryEndpoint, passwords[DatabaseRole.Inference].Resource, DatabaseName);
         var database = builder.AddResource(postgres)
             .WithEndpoint(name: LocalPostgresResource.EndpointName, scheme: "tcp")
             .WithArgs(context =>
@@ -161,15 +173,35 @@ public static class InfrastructureExtensions
                 context.Args.Add(postgres.DatabaseName);
             })
             .WithEnvironment("POSTGRES_PASSWORD", postgres.Password)
-            .WithEnvironment(GatewayDatabaseRole.PasswordVariable, gatewayPassword)
-            // Serving means the gateway's role can log in: run-postgres.sh makes it after the database.
-            .WithHealthCheck(AddHealthCheck(builder, postgres, () => new PostgresQueryHealthCheck(postgres.Name, gatewayConnection)));
+            .WithRolePasswords(passwords)
+            // Serving means the services' roles can log in: run-postgres.sh makes the inference role last.
+            .WithHealthCheck(AddHealthCheck(builder, postgres, () => new PostgresQueryHealthCheck(postgres.Name, inferenceConnection)));
 
         return new AiFactoryInfrastructure(
             InfrastructureMode.Local,
             new Connection(CacheName, cache, redis.ConnectionStringExpression),
             new Connection(DatabaseName, database, gatewayConnection),
+            new Connection(DatabaseName, database, inferenceConnection),
             StorageResources.AddS3rver(builder, dataDirectory));
+    }
+
+    /// <summary>The folder local servers and replica caches keep their data in (<c>Infrastructure:DataDirectory</c>, default <c>.data</c>).</summary>
+    public static string DataDirectory(IDistributedApplicationBuilder builder) =>
+        Path.GetFullPath(builder.Configuration[DataDirectoryKey] ?? Path.Combine(RepositoryRoot(builder), ".data"));
+
+    /// <summary>Each service role's password: a secret parameter the server's scripts read from the environment.</summary>
+    private static Dictionary<DatabaseRole, IResourceBuilder<ParameterResource>> RolePasswords(IDistributedApplicationBuilder builder) =>
+        DatabaseRole.All.ToDictionary(role => role, role => AddPassword(builder, role.PasswordParameter));
+
+    private static IResourceBuilder<T> WithRolePasswords<T>(this IResourceBuilder<T> server, Dictionary<DatabaseRole, IResourceBuilder<ParameterResource>> passwords)
+        where T : IResourceWithEnvironment
+    {
+        foreach (var (role, password) in passwords)
+        {
+            server.WithEnvironment(role.PasswordVariable, password);
+        }
+
+        return server;
     }
 
     internal static IResourceBuilder<ParameterResource> AddPassword(IDistributedApplicationBuilder builder, string name) =>

@@ -8,8 +8,9 @@ public sealed class ModelAccessOptions
     public const string SectionName = "Gateway:ModelAccess";
 
     /// <summary>
-    /// Largest gRPC message read for a key with an allow-list (default 16 MiB): the model is named inside it, so it is
-    /// held whole before it is forwarded. Larger ones get RESOURCE_EXHAUSTED; keys without an allow-list stream any size.
+    /// Largest gRPC message read to learn the model and version a call names (default 16 MiB): for a key with an
+    /// allow-list, and for the traffic split once any model has a traffic policy. It is held whole before it is
+    /// forwarded; larger ones get RESOURCE_EXHAUSTED. Without either, calls stream at any size.
     /// </summary>
     [Range(1024, 256 * 1024 * 1024)]
     public int MaxGrpcMessageBytes { get; set; } = 16 * 1024 * 1024;

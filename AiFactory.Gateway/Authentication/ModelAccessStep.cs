@@ -17,7 +17,7 @@ public sealed class ModelAccessStep(IOptions<ModelAccessOptions> options) : IPro
         {
             if (target.IsGrpc)
             {
-                var parse = await GrpcModelTarget.ReadAsync(context, target, options.Value.MaxGrpcMessageBytes);
+                var parse = await GrpcModelTarget.ReadAsync(context, target, options.Value.MaxGrpcMessageBytes, GrpcModelTarget.ToCheckTheAllowList);
                 if (parse.Refusal is { } refusal)
                 {
                     await refusal.WriteAsync(context);

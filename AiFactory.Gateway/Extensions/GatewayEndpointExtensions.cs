@@ -5,6 +5,7 @@ using AiFactory.Gateway.Metering;
 using AiFactory.Gateway.RateLimiting;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
+using AiFactory.Gateway.Traffic;
 using Scalar.AspNetCore;
 
 namespace AiFactory.Gateway.Extensions;
@@ -15,9 +16,10 @@ public static class GatewayEndpointExtensions
     /// The OIP routes to inference, each request passing, in order: metering (sees every outcome below), the
     /// protocol check (the path or gRPC method parsed once, anything not the protocol's refused before any step reads
     /// a model from it), the body limit, the key's model allow-list (then its model lists filtered to it), rate and
-    /// concurrency limits, the response cache, then YARP's own pipeline (a replica chosen by load, passive health)
-    /// inside transport-failure retries on another replica. Authentication and scopes are checked before, by the
-    /// routes' authorization policies.
+    /// concurrency limits, the traffic split (which version serves, and the replicas that serve it: before the cache,
+    /// whose key is that version), the response cache, then YARP's own pipeline (a replica chosen by load among those
+    /// left, passive health) inside transport-failure retries on another replica. Authentication and scopes are
+    /// checked before, by the routes' authorization policies.
     /// </summary>
     public static WebApplication MapInferenceProxy(this WebApplication app)
     {
@@ -29,6 +31,7 @@ public static class GatewayEndpointExtensions
             proxy.UseStep<ModelAccessStep>();
             proxy.UseStep<ModelListFilterStep>();
             proxy.UseStep<RateLimitStep>();
+            proxy.UseStep<TrafficSplitStep>();
             proxy.UseStep<ResponseCacheStep>();
             proxy.Use(UpstreamErrors.WriteProtocolErrorAsync);
             proxy.UseStep<UpstreamTimingStep>();

@@ -20,8 +20,8 @@ public static class GatewayServiceExtensions
     public const string DatabaseConnectionName = "aifactory";
 
     /// <summary>
-    /// Registers the reverse proxy to the inference replicas, API-key authentication, rate limits, the response
-    /// cache, usage metering, the admin API's services and the Redis and PostgreSQL clients.
+    /// Registers the reverse proxy to the inference replicas, API-key authentication, rate limits, the traffic split,
+    /// the response cache, usage metering, the admin API's services and the Redis and PostgreSQL clients.
     /// </summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -76,6 +76,7 @@ public static class GatewayServiceExtensions
         services.AddSingleton<TrafficWindow>().AddHostedSingleton<GatewayTrafficListener>().AddSingleton<ReplicaProbe>()
             .AddSingleton<ServiceHealthProbe>().AddSingleton<OverviewRing>().AddHostedSingleton<OverviewSampler>();
         services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>().AddHostedSingleton<UsageFlushService>();
+        services.AddTrafficSplit();
         services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<ModelListFilterStep>().AddSingleton<RateLimitStep>()
             .AddSingleton<ResponseCacheStep>().AddSingleton<UpstreamTimingStep>();
 
@@ -86,10 +87,10 @@ public static class GatewayServiceExtensions
     }
 
     /// <summary>A hosted service that other services (and tests) can also resolve: one instance for both.</summary>
-    private static IServiceCollection AddHostedSingleton<TService>(this IServiceCollection services) where TService : class, IHostedService =>
+    internal static IServiceCollection AddHostedSingleton<TService>(this IServiceCollection services) where TService : class, IHostedService =>
         services.AddSingleton<TService>().AddHostedService(provider => provider.GetRequiredService<TService>());
 
-    private static IServiceCollection AddValidatedOptions<TOptions>(this IServiceCollection services, string section) where TOptions : class
+    internal static IServiceCollection AddValidatedOptions<TOptions>(this IServiceCollection services, string section) where TOptions : class
     {
         services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
         return services;

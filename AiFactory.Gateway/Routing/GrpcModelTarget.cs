@@ -18,18 +18,22 @@ public static class GrpcModelTarget
     private const int PrefixBytes = 5;
     private static readonly MessageParser<ModelTarget> Parser = ModelTarget.Parser.WithDiscardUnknownFields(true);
 
+    /// <summary>Why the allow-list reads a message, in its refusals.</summary>
+    public const string ToCheckTheAllowList = "to check the API key's model allow-list";
+
     /// <summary>
     /// Reads the call's message and records its model and version in <see cref="OipTarget"/>; returns the updated
-    /// target, or the refusal the client gets (also recorded).
+    /// target, or the refusal the client gets (also recorded). <paramref name="purpose"/> says, in a refusal, why the
+    /// gateway reads it ("to check the API key's model allow-list").
     /// </summary>
-    public static async Task<OipParse> ReadAsync(HttpContext context, OipTarget target, int maxMessageBytes)
+    public static async Task<OipParse> ReadAsync(HttpContext context, OipTarget target, int maxMessageBytes, string purpose)
     {
-        var parse = await ParseAsync(context, target, maxMessageBytes);
+        var parse = await ParseAsync(context, target, maxMessageBytes, purpose);
         OipTarget.Record(context, parse);
         return parse;
     }
 
-    private static async Task<OipParse> ParseAsync(HttpContext context, OipTarget target, int maxMessageBytes)
+    private static async Task<OipParse> ParseAsync(HttpContext context, OipTarget target, int maxMessageBytes, string purpose)
     {
         var body = new PooledRequestBody();
         context.Response.RegisterForDispose(body);
@@ -45,14 +49,14 @@ public static class GrpcModelTarget
         if (body.Span[0] != 0)
         {
             return Refuse(StatusCodes.Status400BadRequest,
-                "the gRPC message is compressed; send it uncompressed: the gateway reads the model it names to check the API key's model allow-list");
+                $"the gRPC message is compressed; send it uncompressed: the gateway reads the model it names {purpose}");
         }
 
         var length = BinaryPrimitives.ReadUInt32BigEndian(body.Span[1..PrefixBytes]);
         if (length > (uint)maxMessageBytes)
         {
             return Refuse(StatusCodes.Status413PayloadTooLarge,
-                $"the gRPC message of {length} bytes is larger than {maxMessageBytes} bytes, the most the gateway reads to check an API key's model allow-list ({ModelAccessOptions.SectionName}:{nameof(ModelAccessOptions.MaxGrpcMessageBytes)})");
+                $"the gRPC message of {length} bytes is larger than {maxMessageBytes} bytes, the most the gateway reads {purpose} ({ModelAccessOptions.SectionName}:{nameof(ModelAccessOptions.MaxGrpcMessageBytes)})");
         }
 
         await body.ReadUpToAsync(source, PrefixBytes + (int)length, cancellationToken);

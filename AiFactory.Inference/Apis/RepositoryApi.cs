@@ -14,21 +14,21 @@ public static class RepositoryApi
         var api = app.MapGroup("/v2/repository").WithTags("Repository");
 
         api.MapPost("/index", GetIndexAsync).WithName("RepositoryIndex").WithSummary("Every model version with its state");
-        api.MapPost("/models/{model}/load", LoadAsync).WithName("RepositoryModelLoad").WithSummary("Load or reload a model from the folder");
+        api.MapPost("/models/{model}/load", LoadAsync).WithName("RepositoryModelLoad").WithSummary("Load or reload a model (from the folder, or as the registry wants it)");
         api.MapPost("/models/{model}/unload", UnloadAsync).WithName("RepositoryModelUnload").WithSummary("Unload every version of a model");
 
         return app;
     }
 
-    private static async Task<Ok> LoadAsync(string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
+    private static async Task<Ok> LoadAsync(string model, IModelControl control, CancellationToken cancellationToken)
     {
-        await loader.LoadAsync(model, cancellationToken);
+        await control.LoadAsync(model, cancellationToken);
         return TypedResults.Ok();
     }
 
-    private static async Task<Ok> UnloadAsync(string model, ModelRepositoryLoader loader, CancellationToken cancellationToken)
+    private static async Task<Ok> UnloadAsync(string model, IModelControl control, CancellationToken cancellationToken)
     {
-        await loader.UnloadAsync(model, cancellationToken);
+        await control.UnloadAsync(model, cancellationToken);
         return TypedResults.Ok();
     }
 

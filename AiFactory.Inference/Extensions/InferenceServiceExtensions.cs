@@ -1,6 +1,7 @@
 using AiFactory.Inference.Grpc;
 using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Protocol.Rest;
+using AiFactory.Inference.Registry;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
 using AiFactory.Inference.Telemetry;
@@ -13,11 +14,15 @@ public static class InferenceServiceExtensions
     /// <summary>The connection the AppHost gives every replica for the object store.</summary>
     public const string StorageConnectionName = "storage";
 
-    /// <summary>Registers the model repository, ONNX Runtime sessions and the protocol services.</summary>
+    /// <summary>Registers the model repository (fed by its folder or by the registry), ONNX Runtime sessions and the protocol services.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ModelRepositoryOptions>()
             .BindConfiguration(ModelRepositoryOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<RegistryOptions>()
+            .BindConfiguration(RegistryOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptions<InferenceOptions>()
@@ -40,15 +45,25 @@ public static class InferenceServiceExtensions
         builder.Services.AddSingleton<InferenceMetrics>();
         builder.Services.AddSingleton<QueueDepthObserver>().AddHostedService(services => services.GetRequiredService<QueueDepthObserver>());
         builder.Services.AddSingleton<ModelRepositoryLoader>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ModelRepositoryLoader>());
-        builder.Services.AddHostedService<LoadedModelsGauge>();
-
-        // The registry's artifacts. Without a store (the folder mode: the benchmark, a model folder of one's own) the
-        // replica serves its folder and answers validation requests 503.
-        if (builder.Configuration.GetConnectionString(StorageConnectionName) is { Length: > 0 })
+        // What is loaded comes from the registry, or else from the repository folder (the benchmark, in-process tests).
+        if (builder.Configuration.GetValue<bool>($"{RegistryOptions.SectionName}:{nameof(RegistryOptions.Enabled)}"))
         {
-            builder.AddObjectStore(StorageConnectionName);
+            builder.AddRegistryReconciler();
         }
+        else
+        {
+            builder.Services.AddHostedService(services => services.GetRequiredService<ModelRepositoryLoader>())
+                .AddSingleton<IModelControl>(services => services.GetRequiredService<ModelRepositoryLoader>());
+
+            // The registry's artifacts, for validation (registry mode adds the store itself). Without a store (the
+            // benchmark, a model folder of one's own) the replica serves its folder and answers validation requests 503.
+            if (builder.Configuration.GetConnectionString(StorageConnectionName) is { Length: > 0 })
+            {
+                builder.AddObjectStore(StorageConnectionName);
+            }
+        }
+
+        builder.Services.AddHostedService<LoadedModelsGauge>();
 
         builder.Services.AddSingleton<ModelValidator>();
 

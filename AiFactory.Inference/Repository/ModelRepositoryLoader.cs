@@ -18,7 +18,7 @@ public sealed class ModelRepositoryLoader(
     IOptions<ModelRepositoryOptions> options,
     IHostEnvironment environment,
     TimeProvider time,
-    ILogger<ModelRepositoryLoader> logger) : BackgroundService
+    ILogger<ModelRepositoryLoader> logger) : BackgroundService, IModelControl
 {
     public const string ModelFileName = "model.onnx";
     public const string UnloadedReason = "unloaded";
@@ -100,6 +100,56 @@ public sealed class ModelRepositoryLoader(
             }
 
             logger.LogInformation("Model {Model} unloaded", name);
+        }
+        finally
+        {
+            _sync.Release();
+        }
+    }
+
+    /// <summary>
+    /// Loads and warms one version from <paramref name="path"/> with <paramref name="config"/> (registry mode: the
+    /// reconciler decides which versions, and each version brings its own config). Returns the version's entry:
+    /// ready, or unavailable with the reason.
+    /// </summary>
+    public async Task<ModelVersionEntry> LoadVersionAsync(string name, string version, string path, ModelConfig config, CancellationToken cancellationToken)
+    {
+        await _sync.WaitAsync(cancellationToken);
+        try
+        {
+            LoadVersion(name, version, path, config);
+            return repository.Find(name, version).Entry!;
+        }
+        finally
+        {
+            _sync.Release();
+        }
+    }
+
+    /// <summary>Forgets one version; it is freed once the requests it holds have finished.</summary>
+    public async Task UnloadVersionAsync(string name, string version, CancellationToken cancellationToken)
+    {
+        await _sync.WaitAsync(cancellationToken);
+        try
+        {
+            RemoveVersions(name, [version]);
+        }
+        finally
+        {
+            _sync.Release();
+        }
+    }
+
+    /// <summary>Reports a version that cannot be loaded (yet) as UNAVAILABLE with <paramref name="reason"/>, unless it serves.</summary>
+    public async Task MarkUnavailableAsync(string name, string version, string reason, CancellationToken cancellationToken)
+    {
+        await _sync.WaitAsync(cancellationToken);
+        try
+        {
+            if (repository.Find(name, version).Entry is not { IsReady: true })
+            {
+                repository.Set(ModelVersionEntry.Unavailable(name, version, reason));
+            }
         }
         finally
         {

@@ -15,15 +15,6 @@ public sealed partial class MetricExportTests(AppHostFixture fixture)
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
-    // ==== EXPECTED FROM THE REGISTRY MERGE (issue 10): not exported on this branch yet. The lead empties this list
-    // ==== after merging i10-traffic (the rollout metrics) and i10-registry (which wires the object store's monitor in).
-    private static readonly HashSet<string> ExpectedFromRegistryMerge =
-    [
-        "aifactory_gateway_model_requests_total",
-        "aifactory_gateway_model_duration_seconds_bucket",
-        "aifactory_gateway_rollouts_auto_rollbacks_total",
-    ];
-
     /// <summary>
     /// Exported by the cluster's own exporters, not by AiFactory: kube-state-metrics (replicas), the kubelet's cAdvisor
     /// (CPU) and NVIDIA's DCGM exporter (GPU), names as those exporters document them.
@@ -40,15 +31,17 @@ public sealed partial class MetricExportTests(AppHostFixture fixture)
 
     /// <summary>
     /// Counters a service exports only from their first event on (an OpenTelemetry counter with no measurement has no
-    /// series): a Redis failure, a full usage backlog, a usage row PostgreSQL refused. Provoking them needs Redis or
-    /// PostgreSQL stopped, which RedisOutageTests and PostgresOutageTests do; here they are checked against the names
-    /// the gateway declares instead (<see cref="DeclaredByTheGateway"/>).
+    /// series): a Redis failure, a full usage backlog, a usage row PostgreSQL refused, an automatic rollback. Provoking
+    /// them needs Redis or PostgreSQL stopped or a failing canary, which RedisOutageTests, PostgresOutageTests and
+    /// AutoRollbackTests do; here they are checked against the names the gateway declares instead
+    /// (<see cref="DeclaredByTheGateway"/>).
     /// </summary>
     private static readonly HashSet<string> ExportedFromTheirFirstFailure =
     [
         "aifactory_gateway_redis_failures_total",
         "aifactory_gateway_usage_rejections_total",
         "aifactory_gateway_usage_set_aside_total",
+        "aifactory_gateway_rollouts_auto_rollbacks_total",
     ];
 
     /// <summary>Labels Prometheus adds to every series when it scrapes (the ServiceMonitor's target labels).</summary>
@@ -98,7 +91,7 @@ public sealed partial class MetricExportTests(AppHostFixture fixture)
     }
 
     private static bool IsAllowListed(string metric) =>
-        ExpectedFromRegistryMerge.Contains(metric) || External.Contains(metric) || ExportedFromTheirFirstFailure.Contains(metric);
+        External.Contains(metric) || ExportedFromTheirFirstFailure.Contains(metric);
 
     /// <summary>
     /// Requests that make every AiFactory metric the overlay uses appear: inferences (per model and version, batches,

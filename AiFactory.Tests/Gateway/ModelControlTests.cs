@@ -68,7 +68,7 @@ public sealed class ModelControlTests(AppHostFixture fixture) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var error = OipRequests.ErrorOf(await response.Content.ReadAsStringAsync()).GetString()!;
         Assert.StartsWith("load of model 'in-no-repository' failed on 2 of 2 inference replicas: ", error);
-        Assert.Equal(2, error.Split("model 'in-no-repository' is not in the repository").Length - 1);
+        Assert.Equal(2, error.Split("model 'in-no-repository' is not in the registry's traffic policies, so this replica does not serve it").Length - 1);
     }
 
     public async Task DisposeAsync()

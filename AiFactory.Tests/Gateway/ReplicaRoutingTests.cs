@@ -109,11 +109,12 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
 
             await Task.Delay(stopAfter);
             // The replica dies the hard way (SIGKILL), mid-request, as a crashed or evicted pod does: requests in
-            // flight on it fail at the transport level and must be retried on the other replica. (Aspire's stop
-            // command drains gracefully, and on a loaded machine it gives up before the drain ends.)
-            KillProcessOf(stopped);
-            await fixture.App.ResourceNotifications.WaitForResourceAsync(stopped, KnownResourceStates.TerminalStates)
-                .WaitAsync(ResourceTimeout);
+            // flight on it fail at the transport level and must be retried on the other replica.
+            using (var kill = new CancellationTokenSource(ResourceTimeout))
+            {
+                await fixture.KillResourceAsync(stopped, kill.Token);
+            }
+
             Volatile.Write(ref stoppedAtTicks, clock.Elapsed.Ticks);
 
             await Task.WhenAll(workers).WaitAsync(ResourceTimeout);
@@ -130,12 +131,6 @@ public sealed class ReplicaRoutingTests(AppHostFixture fixture)
         var survivorServed = await InferenceCountAsync(survivor) - survivorBefore;
         Assert.True(survivorServed >= startedAfterStop,
             $"{survivor} served {survivorServed} requests, fewer than the {startedAfterStop} sent after {stopped} stopped");
-    }
-
-    private void KillProcessOf(string resource)
-    {
-        using var process = fixture.ProcessOf(resource);
-        process.Kill(entireProcessTree: true);
     }
 
     [Fact]

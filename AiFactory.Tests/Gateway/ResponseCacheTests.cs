@@ -48,15 +48,20 @@ public sealed class ResponseCacheTests(AppHostFixture fixture)
     public async Task A_new_model_version_is_never_answered_from_the_old_versions_entry()
     {
         const string model = "cache-probe";
+        await using var registry = RegistryTables.Of(fixture);
+        using var deadline = new CancellationTokenSource(Timeout);
         using var gateway = fixture.CreateGatewayClient();
         var image = SampleModels.RandomImage(seed: 103, 2, 3, 48, 192);
-        fixture.Models.AddVersion(model, 1);
-        await WaitUntilEveryReplicaServesAsync(model, "1");
+        var onnx = await File.ReadAllBytesAsync(RepositoryPaths.Model(SampleModels.TextDirection));
+        var config = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Models, SampleModels.TextDirection, "config.json"));
+        await registry.SetTrafficAsync(model, new Dictionary<int, int> { [await registry.UploadVersionAsync(model, onnx, config)] = 100 });
+        await fixture.WaitUntilObservedAsync(model, new Dictionary<int, int> { [1] = 100 }, deadline.Token);
         Assert.Equal(("miss", "1"), Summary(await InferAsync(gateway, model, image)));
         Assert.Equal(("hit", "1"), Summary(await InferAsync(gateway, model, image)));
 
-        fixture.Models.AddVersion(model, 2);
-        await WaitUntilEveryReplicaServesAsync(model, "2");
+        var second = await registry.UploadVersionAsync(model, OnnxModelWriter.WithDocString(onnx, "version 2"), config);
+        await registry.SetTrafficAsync(model, new Dictionary<int, int> { [second] = 100 });
+        await fixture.WaitUntilObservedAsync(model, new Dictionary<int, int> { [2] = 100 }, deadline.Token);
 
         Assert.Equal(("miss", "2"), Summary(await InferAsync(gateway, model, image)));
         Assert.Equal(("hit", "2"), Summary(await InferAsync(gateway, model, image)));
@@ -82,28 +87,6 @@ public sealed class ResponseCacheTests(AppHostFixture fixture)
 
     private static (string?, string?) Summary(((string? Cache, string? ContentType, string? JsonLength, string? Version) Headers, byte[] Body) answer) =>
         (answer.Headers.Cache, answer.Headers.Version);
-
-    private async Task WaitUntilEveryReplicaServesAsync(string model, string version)
-    {
-        using var deadline = new CancellationTokenSource(Timeout);
-        foreach (var replica in fixture.InferenceReplicaEndpoints())
-        {
-            using var http = new HttpClient { BaseAddress = replica };
-            while (true)
-            {
-                using var ready = await http.GetAsync($"/v2/models/{model}/versions/{version}/ready", deadline.Token);
-                using var response = await http.GetAsync($"/v2/models/{model}", deadline.Token);
-                var metadata = await response.Content.ReadAsStringAsync(deadline.Token);
-                // Ready, and the newest version listed: unversioned requests are now served by it.
-                if (ready.IsSuccessStatusCode && metadata.Contains($"\"versions\":[\"{version}\"]"))
-                {
-                    break;
-                }
-
-                await Task.Delay(200, deadline.Token);
-            }
-        }
-    }
 
     private static async Task<((string? Cache, string? ContentType, string? JsonLength, string? Version) Headers, byte[] Body)> InferAsync(
         HttpClient gateway, string model, float[] image, bool noCache = false)

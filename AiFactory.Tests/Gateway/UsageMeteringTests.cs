@@ -93,9 +93,10 @@ public sealed class UsageMeteringTests(AppHostFixture fixture)
         await using (gateway)
         {
             using var client = gateway.CreateClient(key);
-            foreach (var (path, status) in new[] { ("", HttpStatusCode.OK), ("/versions/1", HttpStatusCode.OK), ("-unknown", HttpStatusCode.NotFound) })
+            // Three usage rows: each model (and version) its own.
+            foreach (var (model, status) in new[] { (SampleModels.TextDirection, HttpStatusCode.OK), (SampleModels.TextDetection, HttpStatusCode.OK), ($"{SampleModels.TextDirection}-unknown", HttpStatusCode.NotFound) })
             {
-                using var counted = await client.GetAsync($"/v2/models/{SampleModels.TextDirection}{path}").WaitAsync(Timeout);
+                using var counted = await client.GetAsync($"/v2/models/{model}").WaitAsync(Timeout);
                 Assert.Equal(status, counted.StatusCode);
             }
 
@@ -116,7 +117,8 @@ public sealed class UsageMeteringTests(AppHostFixture fixture)
         var rows = (await admin.UsageAsync(id))["rows"]!.AsArray()
             .Select(row => (row!["model"]!.GetValue<string>(), row["version"]!.GetValue<string>(), row["status"]!.GetValue<int>(), row["requests"]!.GetValue<long>()))
             .ToList();
-        Assert.Equal([(SampleModels.TextDirection, "", 200, 1L), (SampleModels.TextDirection, "1", 200, 1L), ($"{SampleModels.TextDirection}-unknown", "", 404, 1L)], rows);
+        Assert.Equal([(SampleModels.TextDetection, "1", 200, 1L), (SampleModels.TextDirection, "1", 200, 1L), ($"{SampleModels.TextDirection}-unknown", "", 404, 1L)],
+            rows.OrderBy(row => row.Item1, StringComparer.Ordinal));
     }
 
     private static async Task SendAsync(HttpClient client, int requests)

@@ -12,8 +12,8 @@ namespace AiFactory.Tests.Infrastructure;
 
 /// <summary>
 /// The real AppHost, started once for the tests that share it: Redis, PostgreSQL, the object store, inference replicas, gateway
-/// and dashboard, every resource healthy before the first test runs. Data lives in a fresh temporary folder, and
-/// the inference replicas serve a model repository of their own (<see cref="Models"/>) that tests may change.
+/// and dashboard, every resource healthy and the sample models served by every replica before the first test runs.
+/// Data lives in a fresh temporary folder; the registry's models come from a folder of its own (<see cref="Models"/>).
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
@@ -23,6 +23,10 @@ public sealed class AppHostFixture : IAsyncLifetime
     public static readonly string[] Resources = ["cache", "postgres", "storage", .. InferenceReplicas, "gateway", "dashboard"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    // The samples' seed: each is uploaded, validated on a replica (load, smoke, latency profile), then loaded and warmed
+    // by every replica; on a machine shared by many builds that takes minutes of its own.
+    private static readonly TimeSpan SeedTimeout = TimeSpan.FromMinutes(6);
+
     private readonly RecordingLoggerProvider _log = new();
     private readonly string _dataDirectory = CreateDataDirectory();
 
@@ -31,11 +35,14 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>The bootstrap admin key the AppHost gives the gateway (parameter <c>gateway-admin-key</c>).</summary>
     public string AdminKey { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
-    /// <summary>The repository the inference replicas serve: the sample models, and whatever tests add.</summary>
+    /// <summary>The models folder the registry imports at its first start: the sample models.</summary>
     public ModelFolder Models { get; } = CreateModelRepository();
 
     /// <summary>The OTLP collector every service of the AppHost exports its traces to (see <see cref="ExportTracesTo"/>).</summary>
     public OtlpReceiver Traces { get; private set; } = null!;
+
+    /// <summary>Where the AppHost keeps its servers' data and each replica's model cache (<c>replicas/&lt;replica&gt;/models</c>).</summary>
+    public string DataDirectory => _dataDirectory;
 
     /// <summary>The last lines of the AppHost's log (resources' included), for failure messages.</summary>
     public string RecentLog => _log.ToString();
@@ -63,10 +70,25 @@ public sealed class AppHostFixture : IAsyncLifetime
             {
                 await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
             }
+
         }
         catch (OperationCanceledException e)
         {
             throw new TimeoutException($"The AppHost did not become healthy within {StartTimeout}. Its log:\n{_log}", e);
+        }
+
+        using var seeded = new CancellationTokenSource(SeedTimeout);
+        try
+        {
+            // The gateway's seeder imports the samples (uploaded, validated, 100 % on version 1); the replicas then load them.
+            foreach (var sample in new[] { SampleModels.TextDirection, SampleModels.TextDetection })
+            {
+                await WaitUntilObservedAsync(sample, new Dictionary<int, int> { [1] = 100 }, seeded.Token);
+            }
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new TimeoutException($"The sample models were not served by every replica within {SeedTimeout} of the AppHost being healthy. Its log:\n{_log}", e);
         }
     }
 
@@ -119,6 +141,32 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
+
+    /// <summary>
+    /// Waits until the gateway routes <paramref name="model"/> by <paramref name="weights"/> (its observed weights,
+    /// <c>aifactory.gateway.traffic.weight</c>): every version with a weight serves on every available replica.
+    /// </summary>
+    public async Task WaitUntilObservedAsync(string model, IReadOnlyDictionary<int, int> weights, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var observed = new Dictionary<int, int>();
+            foreach (var version in weights.Keys)
+            {
+                observed[version] = (int)await GatewayMetricAsync(TrafficWeightMetric, $"model=\"{model}\"", $"version=\"{version}\"", "kind=\"observed\"");
+            }
+
+            if (weights.All(weight => observed[weight.Key] == weight.Value))
+            {
+                return;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    /// <summary>The gateway's desired and observed weights per model and version (Prometheus name).</summary>
+    public const string TrafficWeightMetric = "aifactory_gateway_traffic_weight";
 
     /// <summary>
     /// A client for the gateway's REST endpoint presenting <paramref name="apiKey"/> (the bootstrap admin key by
@@ -191,8 +239,8 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Waits until every replica answers <paramref name="expected"/> for the model's readiness (they poll the model
-    /// folder every 2 s, so a change on disk reaches them within a few seconds).
+    /// Waits until every replica answers <paramref name="expected"/> for the model's readiness (a registry change
+    /// reaches them at once; a model taken out keeps serving for Registry:UnloadDelay, 10 s).
     /// </summary>
     public async Task WaitForModelReadinessAsync(string model, HttpStatusCode expected, TimeSpan timeout)
     {
@@ -206,17 +254,37 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Adds a copy of the classifier as <paramref name="model"/> version 1 and waits until every replica serves it.</summary>
+    /// <summary>Puts a copy of the classifier in the registry as <paramref name="model"/>, 100 % on it, and waits until every replica serves it.</summary>
     public async Task AddModelAsync(string model, TimeSpan timeout)
     {
-        Models.AddVersion(model, 1);
+        var config = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Models, SampleModels.TextDirection, "config.json"));
+        await ServeModelAsync(model, await File.ReadAllBytesAsync(RepositoryPaths.Model(SampleModels.TextDirection)), config);
         await WaitForModelReadinessAsync(model, HttpStatusCode.OK, timeout);
     }
 
-    /// <summary>Removes <paramref name="model"/> from the folder and waits until no replica knows it any more.</summary>
+    /// <summary>
+    /// Makes <paramref name="onnx"/> version 1 of <paramref name="model"/> in the registry (unless it has a version
+    /// already) with 100 % of its traffic: the replicas then try to serve it, whatever the bytes are.
+    /// </summary>
+    public async Task ServeModelAsync(string model, byte[] onnx, string config)
+    {
+        await using var registry = RegistryTables.Of(this);
+        if (await registry.ScalarAsync<long>("SELECT count(*) FROM model_versions WHERE model = $1", model) == 0)
+        {
+            await registry.UploadVersionAsync(model, onnx, config);
+        }
+
+        await registry.SetTrafficAsync(model, new Dictionary<int, int> { [1] = 100 });
+    }
+
+    /// <summary>Takes <paramref name="model"/> out of the traffic policies and waits until no replica knows it any more.</summary>
     public async Task RemoveModelAsync(string model, TimeSpan timeout)
     {
-        Models.RemoveModel(model);
+        await using (var registry = RegistryTables.Of(this))
+        {
+            await registry.WithdrawAsync(model);
+        }
+
         await WaitForModelReadinessAsync(model, HttpStatusCode.NotFound, timeout);
     }
 
@@ -225,6 +293,20 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, cancellationToken);
         Assert.True(result.Success, $"stopping {resource}: {result.Message}");
+    }
+
+    /// <summary>
+    /// Kills a resource's process tree (SIGKILL), as a crash or an evicted pod dies, and waits until Aspire sees it
+    /// stopped. Aspire's stop command drains gracefully, and on a loaded machine gives up before the drain ends.
+    /// </summary>
+    public async Task KillResourceAsync(string resource, CancellationToken cancellationToken)
+    {
+        using (var process = ProcessOf(resource))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await App.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.TerminalStates, cancellationToken);
     }
 
     public async Task StartResourceAsync(string resource, CancellationToken cancellationToken)

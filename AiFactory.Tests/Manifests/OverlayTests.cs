@@ -211,10 +211,35 @@ public sealed partial class OverlayTests
         var budget = (int)startup["failureThreshold"]! * ((int?)startup["periodSeconds"] ?? 10);
         Assert.True(budget >= 300, $"startup budget {budget} s: model loading and warmup need at least 5 minutes");
 
-        // The models reach /models through the init container (manifests/models/Dockerfile).
-        Assert.Contains(inference["volumeMounts"]!.AsArray(), m => (string?)m!["mountPath"] == "/models");
-        var init = Assert.Single(Rendered.PodSpec((await ManifestTools.RenderAsync(overlay)).Single("Deployment", "inference"))["initContainers"]!.AsArray())!;
-        Assert.StartsWith("aifactory/models:", (string?)init["image"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(ClusterOverlays))]
+    public async Task Inference_replicas_pull_the_registrys_models_into_a_cache_of_their_own_as_a_read_only_role(string overlay)
+    {
+        var rendered = await ManifestTools.RenderAsync(overlay);
+        var deployment = rendered.Single("Deployment", "inference");
+        var pod = Rendered.PodSpec(deployment);
+        var inference = Rendered.Containers(deployment, includeInit: false).Single();
+
+        // No models image any more: the reconciler downloads what the registry lists into /models, an emptyDir per pod.
+        Assert.Null(pod["initContainers"]);
+        var mount = Assert.Single(inference["volumeMounts"]!.AsArray(), m => (string?)m!["mountPath"] == "/models")!;
+        var volume = Assert.Single(pod["volumes"]!.AsArray(), v => (string?)v!["name"] == (string?)mount["name"])!;
+        Assert.NotNull(volume["emptyDir"]);
+        Assert.Equal("true", rendered.Single("ConfigMap", "inference-env")["data"]!["Registry__Enabled"]!.GetValue<string>());
+
+        // The registry's tables as aifactory_inference (SELECT on three tables), never the gateway's role or the superuser.
+        var variables = Variables(inference);
+        Assert.Equal("inference-db-password", SecretKey(variables["INFERENCE_DB_PASSWORD"]));
+        Assert.Equal("Host=postgres;Port=5432;Username=aifactory_inference;Password=$(INFERENCE_DB_PASSWORD);Database=aifactory",
+            (string?)variables["ConnectionStrings__aifactory"]["value"]);
+        Assert.DoesNotContain(variables.Values, variable => SecretKey(variable) is "postgres-password" or "gateway-db-password");
+
+        // It reaches PostgreSQL (and the object store, Only_the_gateway_and_inference_reach_storage), nothing else of the data tier.
+        var postgres = Assert.Single(rendered.OfKind("NetworkPolicy"), p => (string?)p["spec"]!["podSelector"]!["matchLabels"]?["app"] == "postgres");
+        Assert.Equal(["gateway", "inference"], postgres["spec"]!["ingress"]!.AsArray().SelectMany(rule => rule!["from"]!.AsArray())
+            .Select(peer => (string?)peer!["podSelector"]!["matchLabels"]!["app"]).Order());
     }
 
     [Theory]
@@ -428,8 +453,13 @@ public sealed partial class OverlayTests
         var mount = Assert.Single(container["volumeMounts"]!.AsArray(), m => (string?)m!["mountPath"] == "/docker-entrypoint-initdb.d")!;
         var volume = Assert.Single(Rendered.PodSpec(postgres)["volumes"]!.AsArray(), v => (string?)v!["name"] == (string?)mount["name"])!;
         var scripts = rendered.Single("ConfigMap", (string)volume["configMap"]!["name"]!)["data"]!;
-        var script = await File.ReadAllTextAsync(Path.Combine(ManifestTools.ManifestsRoot, "overlays", "common", "postgres-init", "gateway-role.sql"));
-        Assert.Equal(script, (string?)scripts["gateway-role.sql"]);
+        foreach (var name in new[] { "gateway-role.sql", "inference-role.sql" })
+        {
+            var script = await File.ReadAllTextAsync(Path.Combine(ManifestTools.ManifestsRoot, "overlays", "common", "postgres-init", name));
+            Assert.Equal(script, (string?)scripts[name]);
+        }
+
+        Assert.Equal("inference-db-password", SecretKey(Variables(container)["INFERENCE_DB_PASSWORD"]));
     }
 
     [Theory]

@@ -47,7 +47,8 @@ public sealed class ProbeTests(AppHostFixture fixture)
             probes.AddRange((await HttpProbesAsync(overlay)).Where(p => p.Resource == "inference" && p.Kind != "livenessProbe"));
         }
 
-        fixture.Models.WriteVersion(broken, 1, "not an ONNX model"u8.ToArray());
+        // In the registry as ready (validation would have refused it): the replicas download it and fail to load it.
+        await fixture.ServeModelAsync(broken, "not an ONNX model"u8.ToArray(), "{}");
         try
         {
             await fixture.WaitForModelReadinessAsync(broken, HttpStatusCode.ServiceUnavailable, ReloadTimeout);

@@ -27,7 +27,6 @@ public sealed class ReleaseOverlayTests
                 $"{Registry}/aifactory/dashboard:1.2.3",
                 $"{Registry}/aifactory/gateway:1.2.3",
                 $"{Registry}/aifactory/inference:1.2.3-{variant}",
-                $"{Registry}/aifactory/models:1.2.3",
             ],
             images);
     }

@@ -123,7 +123,7 @@ public sealed class GrpcModelNameAttackTests(AppHostFixture fixture)
         var error = await Assert.ThrowsAsync<RpcException>(() => RawRequests.GrpcUnaryAsync(channel, Service, "ModelInfer", message, Timeout));
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Equal($"the gRPC message of {message.Length} bytes is larger than {cap} bytes, the most the gateway reads to check an API key's model allow-list (Gateway:ModelAccess:MaxGrpcMessageBytes)",
+        Assert.Equal($"the gRPC message of {message.Length} bytes is larger than {cap} bytes, the most the gateway reads to check the API key's model allow-list (Gateway:ModelAccess:MaxGrpcMessageBytes)",
             error.Status.Detail);
         var grown = fixture.ResidentBytes("gateway") - before;
         Assert.True(grown < cap, $"the gateway's resident memory grew by {grown} bytes for a refused {message.Length}-byte message");

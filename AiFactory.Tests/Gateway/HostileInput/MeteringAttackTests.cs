@@ -53,7 +53,8 @@ public sealed class MeteringAttackTests(AppHostFixture fixture)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Add(expected, (Model, "", 200), later);
+        // The traffic split names the version that serves the model (its policy's), metadata included.
+        Add(expected, (Model, "1", 200), later);
         var report = await WaitForUsageAsync(admin, id, Hostile.Length + later, "the later requests' usage never reached PostgreSQL");
         var rows = report["rows"]!.AsArray().ToDictionary(
             row => (row!["model"]!.GetValue<string>(), row["version"]!.GetValue<string>(), row["status"]!.GetValue<int>()),
