@@ -5,15 +5,20 @@ namespace AiFactory.Benchmarks;
 
 /// <summary>
 /// The same workload straight to inference and through the gateway (API key, rate limit and metering on, cache
-/// skipped with <c>Cache-Control: no-cache</c>), alternating in rounds so both see the same machine; then the
-/// detector at 640×640 through the gateway, inferred and answered from the cache.
+/// skipped with <c>Cache-Control: no-cache</c>), alternating in rounds so both see the same machine, next to the
+/// in-process limits measured in the same run, with the gateway's CPU per request; then the detector at 640×640
+/// through the gateway, inferred and answered from the cache. With <c>pinClient</c> the load generator runs on a core
+/// of its own (<see cref="CorePinning"/>).
 /// </summary>
 public static class GatewayBenchmark
 {
     private const string CacheHeader = "x-aifactory-cache";
 
-    public static async Task<string> RunAsync(ServerProcess server, GatewayStack gateway, TimeSpan duration, int rounds)
+    public static async Task<string> RunAsync(ServerProcess server, GatewayStack gateway, InProcessBenchmark.Limits limits, TimeSpan duration,
+        int rounds, bool pinClient)
     {
+        var pinning = pinClient ? CorePinning.PinClientApart() : "not pinned: the load generator shares every core";
+        Console.WriteLine(pinning);
         var body = ServerBenchmark.BinaryBody(InProcessBenchmark.Image(1), "1,3,48,192", out var headerLength);
         using var direct = Client(server.Http, null);
         using var through = Client(gateway.Http, gateway.InferKey);
@@ -21,12 +26,14 @@ public static class GatewayBenchmark
 
         var text = new StringBuilder();
         text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (load generator, gateway, inference, Redis and PostgreSQL share them), " +
-                        $"{duration.TotalSeconds} s per measurement, {rounds} alternating rounds, medians.");
+                        $"{duration.TotalSeconds} s per measurement, {rounds} alternating rounds, medians; {pinning}. In-process (this run, " +
+                        $"before the servers started, every core): ceiling {limits.Ceiling:F0} items/s (batch {limits.CeilingBatch}), unbatched limit " +
+                        $"{limits.Unbatched:F0} items/s, batch-1 p50 {limits.Batch1P50Ms:F2} ms.");
         text.AppendLine();
         text.AppendLine($"### Direct vs through the gateway ({ServerProcess.Batched}, binary, batch 1 per request)");
         text.AppendLine();
-        text.AppendLine("| concurrency | direct items/s | gateway items/s | gateway share of direct | direct p50 ms | gateway p50 ms | gateway adds at p50 ms | gateway CPU ms per request | gateway failures |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| concurrency | direct items/s | gateway items/s | gateway share of direct | gateway / in-process ceiling | direct p50 ms | gateway p50 ms | gateway adds at p50 ms | gateway p50 − in-process batch-1 p50 ms | gateway CPU ms per request | gateway failures |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         // Both paths warm (JIT tiers, connection pools) before anything is measured: the rounds compare steady states.
         foreach (var client in new[] { direct, through })
         {
@@ -34,7 +41,7 @@ public static class GatewayBenchmark
                 () => ServerBenchmark.PostAsync(client, ServerProcess.Batched, () => ServerBenchmark.Binary(body, headerLength)));
         }
 
-        foreach (var concurrency in new[] { 16, 64 })
+        foreach (var concurrency in new[] { 1, 16, 64 })
         {
             var (directRuns, gatewayRuns, gatewayCpuMs) = (new List<Measurement>(), new List<Measurement>(), new List<double>());
             for (var round = 0; round < rounds; round++)
@@ -59,7 +66,8 @@ public static class GatewayBenchmark
 
             var (d, g) = (Median(directRuns, m => m.ItemsPerSecond), Median(gatewayRuns, m => m.ItemsPerSecond));
             var (dp50, gp50) = (Median(directRuns, m => m.P50Ms), Median(gatewayRuns, m => m.P50Ms));
-            text.AppendLine($"| {concurrency} | {d:F0} | {g:F0} | {100 * g / d:F0}% | {dp50:F2} | {gp50:F2} | {gp50 - dp50:F2} | {gatewayCpuMs.Order().ElementAt(gatewayCpuMs.Count / 2):F2} | {gatewayRuns.Sum(m => m.Failures)} |");
+            text.AppendLine($"| {concurrency} | {d:F0} | {g:F0} | {100 * g / d:F0}% | {g / limits.Ceiling:F2} | {dp50:F2} | {gp50:F2} | {gp50 - dp50:F2} | " +
+                            $"{gp50 - limits.Batch1P50Ms:F2} | {gatewayCpuMs.Order().ElementAt(gatewayCpuMs.Count / 2):F3} | {gatewayRuns.Sum(m => m.Failures)} |");
         }
 
         await DetectionAsync(server, gateway, duration, text);
