@@ -56,6 +56,48 @@ public sealed class RateLimitTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Two_replicas_taking_leases_of_a_fast_keys_tokens_admit_at_most_one_lease_period_of_its_rate_above_its_limit()
+    {
+        // 100/s × the 50 ms lease period (RateLimitOptions' default, which both replicas run): leases of 5 tokens, so
+        // each replica asks Redis once per 5 requests, and together they may admit 5 (rate × lease period) more.
+        const double rate = 100;
+        const int burst = 10;
+        const double leasePeriod = 0.05;
+        const int sent = 600; // 3 s at 200 requests per second, alternating between the replicas
+        using var admin = fixture.CreateGatewayClient();
+        var (_, key) = await admin.CreateKeyAsync("rate-leases", ["infer"], requestsPerSecond: rate, burst: burst);
+        await using var other = await GatewayInstance.StartAsync(fixture);
+        using var first = fixture.CreateGatewayClient(key);
+        using var second = other.CreateClient(key);
+
+        var clock = Stopwatch.StartNew();
+        var requests = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < sent; i++)
+        {
+            var due = TimeSpan.FromMilliseconds(i * 1000 / (2 * rate));
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+
+            requests.Add((i % 2 == 0 ? first : second).GetAsync(Metadata).WaitAsync(Timeout));
+        }
+
+        var responses = await Task.WhenAll(requests);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var allowed = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
+        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+
+        Assert.Equal(sent, allowed + refused.Count);
+        // The documented bound (LeasedRateLimiter): rate × (t + lease period) + burst (+1: a token refilled while the last request flew).
+        Assert.True(allowed <= rate * (elapsed + leasePeriod) + burst + 1, $"{allowed} allowed in {elapsed:F2} s at {rate}/s with burst {burst}");
+        // And leases lose nothing worth a client's notice: at 2× the rate, (sent − rate·t − burst) / sent ≈ 48 % refused; tolerance ±15 points.
+        Assert.InRange((double)refused.Count / sent, 0.33, 0.63);
+        Assert.StartsWith("the API key's rate limit of 100 requests per second (burst 10) is exceeded",
+            OipRequests.ErrorOf(await refused[0].Content.ReadAsStringAsync()).GetString());
+    }
+
+    [Fact]
     public async Task Requests_past_the_keys_concurrency_limit_are_refused_with_429()
     {
         using var admin = fixture.CreateGatewayClient();
