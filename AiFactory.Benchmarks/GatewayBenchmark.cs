@@ -25,7 +25,7 @@ public static class GatewayBenchmark
         through.DefaultRequestHeaders.CacheControl = new CacheControlHeaderValue { NoCache = true };
 
         var text = new StringBuilder();
-        text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (load generator, gateway, inference, Redis and PostgreSQL share them), " +
+        text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (gateway, inference, Redis and PostgreSQL share them), " +
                         $"{duration.TotalSeconds} s per measurement, {rounds} alternating rounds, medians; {pinning}. In-process (this run, " +
                         $"before the servers started, every core): ceiling {limits.Ceiling:F0} items/s (batch {limits.CeilingBatch}), unbatched limit " +
                         $"{limits.Unbatched:F0} items/s, batch-1 p50 {limits.Batch1P50Ms:F2} ms.");

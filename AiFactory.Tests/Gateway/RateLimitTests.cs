@@ -23,21 +23,7 @@ public sealed class RateLimitTests(AppHostFixture fixture)
         using var first = fixture.CreateGatewayClient(key);
         using var second = other.CreateClient(key);
 
-        var clock = Stopwatch.StartNew();
-        var requests = new List<Task<HttpResponseMessage>>();
-        for (var i = 0; i < sent; i++)
-        {
-            var due = TimeSpan.FromMilliseconds(i * 1000 / (2 * rate));
-            if (due > clock.Elapsed)
-            {
-                await Task.Delay(due - clock.Elapsed);
-            }
-
-            requests.Add((i % 2 == 0 ? first : second).GetAsync(Metadata).WaitAsync(Timeout));
-        }
-
-        var responses = await Task.WhenAll(requests);
-        var elapsed = clock.Elapsed.TotalSeconds;
+        var (responses, elapsed) = await SendAtTwiceTheRateAsync(first, second, rate, sent);
         var allowed = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
         var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
 
@@ -70,21 +56,7 @@ public sealed class RateLimitTests(AppHostFixture fixture)
         using var first = fixture.CreateGatewayClient(key);
         using var second = other.CreateClient(key);
 
-        var clock = Stopwatch.StartNew();
-        var requests = new List<Task<HttpResponseMessage>>();
-        for (var i = 0; i < sent; i++)
-        {
-            var due = TimeSpan.FromMilliseconds(i * 1000 / (2 * rate));
-            if (due > clock.Elapsed)
-            {
-                await Task.Delay(due - clock.Elapsed);
-            }
-
-            requests.Add((i % 2 == 0 ? first : second).GetAsync(Metadata).WaitAsync(Timeout));
-        }
-
-        var responses = await Task.WhenAll(requests);
-        var elapsed = clock.Elapsed.TotalSeconds;
+        var (responses, elapsed) = await SendAtTwiceTheRateAsync(first, second, rate, sent);
         var allowed = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
         var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
 
@@ -114,5 +86,27 @@ public sealed class RateLimitTests(AppHostFixture fixture)
         Assert.NotEmpty(refused);
         Assert.Equal("the API key's concurrency limit of 1 requests in flight is reached",
             OipRequests.ErrorOf(await refused[0].Content.ReadAsStringAsync()).GetString());
+    }
+
+    /// <summary>Sends at twice <paramref name="rate"/>, alternating between the replicas; the answers and how long sending took, in seconds.</summary>
+    private static async Task<(HttpResponseMessage[] Responses, double Elapsed)> SendAtTwiceTheRateAsync(
+        HttpClient first, HttpClient second, double rate, int sent)
+    {
+        var clock = Stopwatch.StartNew();
+        var requests = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < sent; i++)
+        {
+            var due = TimeSpan.FromMilliseconds(i * 1000 / (2 * rate));
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+
+            requests.Add((i % 2 == 0 ? first : second).GetAsync(Metadata).WaitAsync(Timeout));
+        }
+
+        var responses = await Task.WhenAll(requests);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        return (responses, elapsed);
     }
 }
