@@ -17,17 +17,7 @@ public sealed class RateLimitTests(AppHostFixture fixture)
         const double rate = 10;
         const int burst = 5;
         const int sent = 80; // 4 s at 20 requests per second, alternating between the replicas
-        using var admin = fixture.CreateGatewayClient();
-        var (_, key) = await admin.CreateKeyAsync("rate", ["infer"], requestsPerSecond: rate, burst: burst);
-        await using var other = await GatewayInstance.StartAsync(fixture);
-        using var first = fixture.CreateGatewayClient(key);
-        using var second = other.CreateClient(key);
-
-        var (responses, elapsed) = await SendAtTwiceTheRateAsync(first, second, rate, sent);
-        var allowed = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
-        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
-
-        Assert.Equal(sent, allowed + refused.Count);
+        var (allowed, refused, elapsed) = await SendAtTwiceTheRateAsync("rate", rate, burst, sent);
         // Never more than the burst above the rate over the whole run (+1: a token refilled while the last request flew).
         Assert.True(allowed <= rate * elapsed + burst + 1, $"{allowed} allowed in {elapsed:F2} s at {rate}/s with burst {burst}");
         // About half refused: at 2× the rate, (sent − rate·t − burst) / sent ≈ 44 %; tolerance ±15 points.
@@ -50,17 +40,7 @@ public sealed class RateLimitTests(AppHostFixture fixture)
         const int burst = 10;
         const double leasePeriod = 0.05;
         const int sent = 600; // 3 s at 200 requests per second, alternating between the replicas
-        using var admin = fixture.CreateGatewayClient();
-        var (_, key) = await admin.CreateKeyAsync("rate-leases", ["infer"], requestsPerSecond: rate, burst: burst);
-        await using var other = await GatewayInstance.StartAsync(fixture);
-        using var first = fixture.CreateGatewayClient(key);
-        using var second = other.CreateClient(key);
-
-        var (responses, elapsed) = await SendAtTwiceTheRateAsync(first, second, rate, sent);
-        var allowed = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
-        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
-
-        Assert.Equal(sent, allowed + refused.Count);
+        var (allowed, refused, elapsed) = await SendAtTwiceTheRateAsync("rate-leases", rate, burst, sent);
         // The documented bound (LeasedRateLimiter): rate × (t + lease period) + burst (+1: a token refilled while the last request flew).
         Assert.True(allowed <= rate * (elapsed + leasePeriod) + burst + 1, $"{allowed} allowed in {elapsed:F2} s at {rate}/s with burst {burst}");
         // And leases lose nothing worth a client's notice: at 2× the rate, (sent − rate·t − burst) / sent ≈ 48 % refused; tolerance ±15 points.
@@ -88,10 +68,19 @@ public sealed class RateLimitTests(AppHostFixture fixture)
             OipRequests.ErrorOf(await refused[0].Content.ReadAsStringAsync()).GetString());
     }
 
-    /// <summary>Sends at twice <paramref name="rate"/>, alternating between the replicas; the answers and how long sending took, in seconds.</summary>
-    private static async Task<(HttpResponseMessage[] Responses, double Elapsed)> SendAtTwiceTheRateAsync(
-        HttpClient first, HttpClient second, double rate, int sent)
+    /// <summary>
+    /// Sends <paramref name="sent"/> requests of a new key at twice its <paramref name="rate"/>, alternating between
+    /// this gateway and a second replica on the same Redis; the allowed count, the refusals, and how long sending took.
+    /// </summary>
+    private async Task<(int Allowed, List<HttpResponseMessage> Refused, double Elapsed)> SendAtTwiceTheRateAsync(
+        string name, double rate, int burst, int sent)
     {
+        using var admin = fixture.CreateGatewayClient();
+        var (_, key) = await admin.CreateKeyAsync(name, ["infer"], requestsPerSecond: rate, burst: burst);
+        await using var other = await GatewayInstance.StartAsync(fixture);
+        using var first = fixture.CreateGatewayClient(key);
+        using var second = other.CreateClient(key);
+
         var clock = Stopwatch.StartNew();
         var requests = new List<Task<HttpResponseMessage>>();
         for (var i = 0; i < sent; i++)
@@ -107,6 +96,9 @@ public sealed class RateLimitTests(AppHostFixture fixture)
 
         var responses = await Task.WhenAll(requests);
         var elapsed = clock.Elapsed.TotalSeconds;
-        return (responses, elapsed);
+        var allowed = responses.Count(r => r.StatusCode == HttpStatusCode.OK);
+        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.Equal(sent, allowed + refused.Count);
+        return (allowed, refused, elapsed);
     }
 }
