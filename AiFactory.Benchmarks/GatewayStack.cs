@@ -12,12 +12,17 @@ namespace AiFactory.Benchmarks;
 /// The gateway as its own process in front of one or more <see cref="ServerProcess"/> replicas, with a real Redis and a
 /// real PostgreSQL of its own (temporary folders), configured as the AppHost configures them in its local mode: Redis
 /// through <c>scripts/run-redis.sh</c> with a password and the AppHost's memory policy, PostgreSQL through
-/// <c>scripts/run-postgres.sh</c> with the gateway's own role.
+/// <c>scripts/run-postgres.sh</c> with the gateway's own role, the object store (the registry's artifacts) as s3rver
+/// from the repository's node_modules.
 /// </summary>
 public sealed class GatewayStack : IAsyncDisposable
 {
     // The AppHost's defaults (RedisMemoryPolicy): cached answers are evicted, rate-limit state never.
     private static readonly string[] RedisMemoryPolicy = ["--maxmemory", "256mb", "--maxmemory-policy", "volatile-lru"];
+
+    // s3rver's fixed credentials and the AppHost's bucket (StorageResources, LocalStorageResource).
+    private const string StorageCredentials = "S3RVER";
+    private const string StorageBucket = "aifactory";
 
     private readonly List<Process> _processes = [];
     private readonly string _directory;
@@ -105,7 +110,7 @@ public sealed class GatewayStack : IAsyncDisposable
 
     private async Task StartAsync(IReadOnlyList<ServerProcess> replicas, string directory)
     {
-        var (redisPort, postgresPort) = (LocalPorts.Free(), LocalPorts.Free());
+        var (redisPort, postgresPort, storagePort) = (LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
         var secrets = new Secrets(Secret(), Secret(), Secret(), Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
         _adminKey = secrets.AdminKey;
 
@@ -113,13 +118,16 @@ public sealed class GatewayStack : IAsyncDisposable
             "--save", "", "--appendonly", "no", .. RedisMemoryPolicy], new() { ["REDIS_PASSWORD"] = secrets.Redis });
         _postgres = Start("bash", [Path.Combine(Paths.Root, "scripts", "run-postgres.sh"), postgresPort.ToString(), Path.Combine(directory, "postgres"), "aifactory"],
             new() { ["POSTGRES_PASSWORD"] = secrets.Postgres, ["GATEWAY_DB_PASSWORD"] = secrets.GatewayDatabase });
+        Start("node", [Path.Combine(Paths.Root, "node_modules", "s3rver", "bin", "s3rver.js"), "--directory", Directory.CreateDirectory(Path.Combine(directory, "storage")).FullName,
+            "--address", "127.0.0.1", "--port", storagePort.ToString(), "--configure-bucket", StorageBucket, "--no-vhost-buckets"], []);
         await WaitUntilAsync(() => Connects(postgresPort), "PostgreSQL");
+        await WaitUntilAsync(() => Connects(storagePort), "the object store");
 
         var configuration = typeof(GatewayStack).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
         var gateway = Path.Combine(Paths.Root, "AiFactory.Gateway", "bin", configuration, "net10.0", "AiFactory.Gateway.dll");
         for (var attempt = 1; ; attempt++)
         {
-            var ports = new Ports(redisPort, postgresPort, LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
+            var ports = new Ports(redisPort, postgresPort, storagePort, LocalPorts.Free(), LocalPorts.Free(), LocalPorts.Free());
             Http = new Uri($"http://127.0.0.1:{ports.Http}");
             Grpc = new Uri($"http://127.0.0.1:{ports.Grpc}");
             _gateway = Start("dotnet", [gateway], GatewayEnvironment(ports, secrets, replicas), workingDirectory: Path.GetDirectoryName(gateway));
@@ -158,6 +166,8 @@ public sealed class GatewayStack : IAsyncDisposable
             ["ConnectionStrings__cache"] = $"127.0.0.1:{ports.Redis},password={secrets.Redis}",
             // The gateway's own role, as everywhere (run-postgres.sh makes it).
             ["ConnectionStrings__aifactory"] = $"Host=127.0.0.1;Port={ports.Postgres};Username=aifactory_gateway;Password={secrets.GatewayDatabase};Database=aifactory",
+            ["ConnectionStrings__storage"] = $"Endpoint=http://127.0.0.1:{ports.Storage};AccessKey={StorageCredentials};SecretKey={StorageCredentials};" +
+                                             $"Bucket={StorageBucket};Region=us-east-1;ChunkedUploads=false;ServerSideCopy=false",
             ["Gateway__ApiKeys__BootstrapAdminKey"] = secrets.AdminKey,
             ["Logging__LogLevel__Default"] = "Warning",
         };
@@ -177,7 +187,7 @@ public sealed class GatewayStack : IAsyncDisposable
         return environment;
     }
 
-    private sealed record Ports(int Redis, int Postgres, int Http, int Grpc, int Management);
+    private sealed record Ports(int Redis, int Postgres, int Storage, int Http, int Grpc, int Management);
 
     private sealed record Secrets(string Redis, string Postgres, string GatewayDatabase, string AdminKey);
 

@@ -11,8 +11,9 @@ using AiFactory.Evaluation.Ocr;
 //       [--cudnn-conv-algo-search exhaustive|heuristic|default]   (written into every model config; default: left out)
 //       [--protocols JSON,binary,gRPC]              (the served rows' protocols; default: all three)
 //       [--cuda-graphs]                             (the padded model captures a CUDA graph per padded size; CUDA only)
-//   dotnet run -c Release --project AiFactory.Benchmarks -- --gateway [--seconds 3] [--rounds 3] [--output docs/benchmark-results-gateway.md]
-//       (direct to inference vs through the gateway with Redis and PostgreSQL, and cache hits; see GatewayBenchmark)
+//   dotnet run -c Release --project AiFactory.Benchmarks -- --gateway [--seconds 3] [--rounds 3] [--pin-client] [--output docs/benchmark-results-gateway.md]
+//       (the in-process limits, then direct to inference vs through the gateway with Redis and PostgreSQL, the gateway's
+//        CPU per request, and cache hits; --pin-client: the load generator on a core of its own; see GatewayBenchmark)
 //   dotnet run -c Release --project AiFactory.Benchmarks -- --soak [--minutes 10] [--load 0.8] [--warmup-minutes 1] [--replicas 2] [--output docs/reliability.md]
 //       (the whole stack at a share of its measured capacity, with a mix of keys, models, cache hits and 1 % hostile
 //        requests: errors, memory growth and usage against requests sent; see Soak/SoakBenchmark)
@@ -97,9 +98,11 @@ await WriteAsync(report.ToMarkdown());
 
 async Task RunGatewayAsync()
 {
+    var limits = InProcessBenchmark.Run(Paths.Model("text-direction"), settings, TimeSpan.FromSeconds(seconds), new Report(seconds, 1, settings));
     await using var server = await ServerProcess.StartAsync(Paths.Model("text-direction"), settings, Paths.Model("text-detection"));
     await using var gateway = await GatewayStack.StartAsync([server]);
-    await WriteAsync(await GatewayBenchmark.RunAsync(server, gateway, TimeSpan.FromSeconds(seconds), int.Parse(Argument("--rounds") ?? "3")));
+    await WriteAsync(await GatewayBenchmark.RunAsync(server, gateway, limits, TimeSpan.FromSeconds(seconds), int.Parse(Argument("--rounds") ?? "3"),
+        args.Contains("--pin-client")));
 }
 
 async Task WriteAsync(string markdown)

@@ -9,10 +9,11 @@ namespace AiFactory.Gateway.Caching;
 /// </summary>
 public sealed record CachedResponse(int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, ReadOnlyMemory<byte> Body)
 {
+    /// <summary>The entry in one array of its exact size: the body is copied once, straight after the prefix.</summary>
     public byte[] Serialize()
     {
-        using var stream = new MemoryStream(Body.Length + 256);
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        using var prefix = new MemoryStream(256);
+        using (var writer = new BinaryWriter(prefix, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Status);
             writer.Write(Headers.Count);
@@ -23,8 +24,10 @@ public sealed record CachedResponse(int Status, IReadOnlyList<KeyValuePair<strin
             }
         }
 
-        stream.Write(Body.Span);
-        return stream.ToArray();
+        var entry = new byte[prefix.Length + Body.Length];
+        prefix.GetBuffer().AsSpan(0, (int)prefix.Length).CopyTo(entry);
+        Body.Span.CopyTo(entry.AsSpan((int)prefix.Length));
+        return entry;
     }
 
     public static CachedResponse Deserialize(byte[] entry)

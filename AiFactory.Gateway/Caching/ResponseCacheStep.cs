@@ -101,7 +101,8 @@ public sealed class ResponseCacheStep(
             // The answer is the version that served it: store it there, whatever the lookup assumed.
             var served = context.Response.Headers[MeteringStep.ModelVersionHeader].ToString();
             var storeKey = served.Length > 0 && served != version ? ResponseCache.KeyOf(model, served, bodyHash) : key;
-            var entry = new CachedResponse(StatusCodes.Status200OK, KeptHeadersOf(context.Response), captured.ToArray());
+            // The captured bytes themselves: nothing writes to the capture any more.
+            var entry = new CachedResponse(StatusCodes.Status200OK, KeptHeadersOf(context.Response), captured);
             await context.Response.CompleteAsync();
             await StoreAsync(storeKey, entry, settings.TimeToLive);
         }

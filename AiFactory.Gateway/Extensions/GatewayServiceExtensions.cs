@@ -67,7 +67,8 @@ public static class GatewayServiceExtensions
 
         services.AddSingleton<ApiKeyStore>().AddSingleton<ApiKeyValidator>().AddHostedService<RevocationWatcher>()
             .AddSingleton<FailedAuthenticationThrottle>();
-        services.AddSingleton<RedisRateLimiter>().AddSingleton<LocalRateLimiter>().AddSingleton<RateLimitMode>()
+        services.AddSingleton<RedisRateLimiter>().AddSingleton<ITokenSource>(sp => sp.GetRequiredService<RedisRateLimiter>())
+            .AddSingleton<LeasedRateLimiter>().AddSingleton<LocalRateLimiter>().AddSingleton<RateLimitMode>()
             .AddHostedSingleton<GatewayReplicas>().AddHostedSingleton<RateLimitBucketSweeper>()
             .AddSingleton<KeyConcurrencyLimiter>();
         services.AddSingleton<ResponseCache>();

@@ -27,6 +27,18 @@ public sealed class RateLimitOptions
     [Range(1, 10_000)]
     public int MinReplicas { get; set; } = 1;
 
+    /// <summary>
+    /// How long a replica keeps tokens it took from a key's shared bucket (<see cref="LeasedRateLimiter"/>), and how
+    /// many it takes at once: the key's rate × this. The longer, the fewer round trips to Redis and the more a key may
+    /// exceed its limit across replicas (at most its rate × this).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan LeasePeriod { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The most tokens a replica takes from a key's shared bucket at once; 1 takes one per request.</summary>
+    [Range(1, 100_000)]
+    public int MaxLeaseTokens { get; set; } = 64;
+
     /// <summary>How often each replica tells Redis it is alive, and reads how many replicas are.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);

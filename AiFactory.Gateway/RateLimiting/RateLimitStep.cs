@@ -8,12 +8,13 @@ using Microsoft.Extensions.Options;
 namespace AiFactory.Gateway.RateLimiting;
 
 /// <summary>
-/// Enforces each key's rate (across every gateway replica, through Redis) and its concurrency (on this replica):
+/// Enforces each key's rate (across every gateway replica, through Redis, a lease of tokens at a time:
+/// <see cref="LeasedRateLimiter"/>) and its concurrency (on this replica):
 /// 429 with <c>Retry-After</c> past either. While Redis cannot be asked, each replica enforces its share of the key's
 /// rate alone (<see cref="LocalRateLimiter"/>, <see cref="GatewayReplicas"/>): limits degrade, they never switch off.
 /// </summary>
 public sealed class RateLimitStep(
-    RedisRateLimiter limiter,
+    LeasedRateLimiter limiter,
     LocalRateLimiter localLimiter,
     GatewayReplicas replicas,
     RateLimitMode mode,
