@@ -12,7 +12,7 @@ namespace AiFactory.Dashboard.Gateway;
 /// so the gateway authorises and audits the operator, never the console. Every failure becomes a
 /// <see cref="GatewayApiException"/> carrying the gateway's own message.
 /// </summary>
-public sealed class AdminApiClient(HttpClient http)
+public sealed class AdminApiClient(HttpClient http, TimeSpan timeout, TimeSpan uploadTimeout)
 {
     public const string HttpClientName = "gateway";
 
@@ -65,28 +65,61 @@ public sealed class AdminApiClient(HttpClient http)
     /// <summary><c>GET /api/admin/models</c> (the registry's), as JSON: a gateway without the registry answers 404.</summary>
     public Task<JsonNode> ModelsAsync(CancellationToken cancellationToken) => GetAsync<JsonNode>("api/admin/models", cancellationToken);
 
+    /// <summary>The registry's models, typed: <c>GET /api/admin/models</c>.</summary>
+    public Task<ModelView[]> RegistryModelsAsync(CancellationToken cancellationToken) => GetAsync<ModelView[]>("api/admin/models", cancellationToken);
+
+    public Task<TrafficView> SetTrafficAsync(string model, TrafficChange change, CancellationToken cancellationToken) =>
+        SendAsync<TrafficView>(new HttpRequestMessage(HttpMethod.Put, $"{ModelPath(model)}/traffic") { Content = JsonContent.Create(change, options: Json) },
+            cancellationToken);
+
+    public Task<TrafficView> RollbackAsync(string model, RollbackChange change, CancellationToken cancellationToken) =>
+        SendAsync<TrafficView>(new HttpRequestMessage(HttpMethod.Post, $"{ModelPath(model)}/rollback") { Content = JsonContent.Create(change, options: Json) },
+            cancellationToken);
+
+    /// <summary>
+    /// <c>POST /api/admin/models/{model}/versions</c> with <paramref name="body"/> (the ONNX bytes, or the multipart parts
+    /// <c>model</c> and <c>config</c>, as <paramref name="contentType"/> says) passed on as it arrives, never held whole
+    /// here, under <see cref="GatewayOptions.UploadTimeout"/> rather than the short timeout of other calls.
+    /// </summary>
+    public Task<UploadedVersion> UploadAsync(string model, Stream body, string? contentType, long? length, CancellationToken cancellationToken)
+    {
+        var content = new StreamContent(body);
+        if (contentType is not null)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        content.Headers.ContentLength = length;
+        return SendAsync<UploadedVersion>(new HttpRequestMessage(HttpMethod.Post, $"{ModelPath(model)}/versions") { Content = content }, cancellationToken,
+            uploadTimeout);
+    }
+
+    private static string ModelPath(string model) => $"api/admin/models/{Uri.EscapeDataString(model)}";
+
     private Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
 
-    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken cancellationToken, TimeSpan? within = null)
     {
         using (request)
         {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(within ?? timeout);
             try
             {
-                using var response = await http.SendAsync(request, cancellationToken);
+                using var response = await http.SendAsync(request, deadline.Token);
                 if (!response.IsSuccessStatusCode)
                 {
-                    throw new GatewayApiException((int)response.StatusCode, await ErrorOfAsync(response, cancellationToken));
+                    throw new GatewayApiException((int)response.StatusCode, await ErrorOfAsync(response, deadline.Token));
                 }
 
-                return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
+                return await response.Content.ReadFromJsonAsync<T>(Json, deadline.Token)
                        ?? throw new GatewayApiException((int)response.StatusCode, "the gateway answered an empty body");
             }
             catch (HttpRequestException e)
             {
                 throw new GatewayApiException(null, $"The gateway could not be reached: {e.Message}", e);
             }
-            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new GatewayApiException(null, "The gateway did not answer in time.", e);
             }
