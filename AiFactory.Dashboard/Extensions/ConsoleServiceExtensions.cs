@@ -1,6 +1,7 @@
 using AiFactory.Dashboard.Authentication;
 using AiFactory.Dashboard.Cost;
 using AiFactory.Dashboard.Gateway;
+using AiFactory.Dashboard.TryIt;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.DataProtection;
@@ -30,6 +31,8 @@ public static class ConsoleServiceExtensions
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TryItOptions>().BindConfiguration(TryItOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RecognitionDictionarySource>();
         services.AddOptions<ConsoleOidcOptions>().BindConfiguration(ConsoleOidcOptions.SectionName);
         services.AddSingleton(TimeProvider.System);
         // Circuits hold WebSockets open until the host gives up on them; their browsers reconnect to the next process

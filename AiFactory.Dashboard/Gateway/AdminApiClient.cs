@@ -94,6 +94,25 @@ public sealed class AdminApiClient(HttpClient http, TimeSpan timeout, TimeSpan u
             uploadTimeout);
     }
 
+    /// <summary>The protocol's model metadata: <c>GET /v2/models/{model}/versions/{version}</c> (scope read or infer).</summary>
+    public Task<TryIt.OipModelMetadata> MetadataAsync(string model, int version, CancellationToken cancellationToken) =>
+        GetAsync<TryIt.OipModelMetadata>(InferencePath(model, version), cancellationToken);
+
+    /// <summary>
+    /// <c>POST /v2/models/{model}/versions/{version}/infer</c> with the operator's credential (scope infer), and how long
+    /// the gateway took to answer, as the operator's browser would see it from the console.
+    /// </summary>
+    public async Task<(TryIt.OipAnswer Answer, TimeSpan Elapsed)> InferAsync(string model, int version, HttpContent request, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var answer = await SendAsync<TryIt.OipAnswer>(new HttpRequestMessage(HttpMethod.Post, $"{InferencePath(model, version)}/infer") { Content = request },
+            cancellationToken);
+        return (answer, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+    }
+
+    private static string InferencePath(string model, int version) =>
+        $"v2/models/{Uri.EscapeDataString(model)}/versions/{version.ToString(CultureInfo.InvariantCulture)}";
+
     private static string ModelPath(string model) => $"api/admin/models/{Uri.EscapeDataString(model)}";
 
     private Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
