@@ -19,6 +19,8 @@ public static class ConsoleServiceExtensions
     /// <summary>The Redis connection the AppHost gives the console: sessions and data-protection keys.</summary>
     public const string CacheConnectionName = "cache";
 
+    private const long MaxCircuitMessageBytes = 1024 * 1024;
+
     private const string DataProtectionKeys = "aifactory:console:data-protection-keys";
 
     /// <summary>
@@ -39,7 +41,8 @@ public static class ConsoleServiceExtensions
         // (the session is in Redis), so a stop need not wait the default 30 s.
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // Try it's tensor editor sends its text over the circuit: 1 MiB a message rather than SignalR's 32 KiB.
+        services.AddRazorComponents().AddInteractiveServerComponents().AddHubOptions(options => options.MaximumReceiveMessageSize = MaxCircuitMessageBytes);
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
         services.AddHttpContextAccessor();

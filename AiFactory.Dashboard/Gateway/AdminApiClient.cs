@@ -47,8 +47,9 @@ public sealed class AdminApiClient(HttpClient http, TimeSpan timeout, TimeSpan u
         var parameters = new List<string> { $"limit={query.Limit}" };
         Add(parameters, "model", query.Model);
         Add(parameters, "key_id", query.KeyId);
-        Add(parameters, "from", query.From is { } from ? Timestamp(from) : null);
-        Add(parameters, "to", query.To is { } to ? Timestamp(to) : null);
+        // Add escapes: the times go in as they are (Timestamp escapes too, and twice is a 400).
+        Add(parameters, "from", query.From is { } from ? Iso(from) : null);
+        Add(parameters, "to", query.To is { } to ? Iso(to) : null);
         var answer = await GetAsync<JsonNode>($"api/admin/audit?{string.Join('&', parameters)}", cancellationToken);
         // The contract's list, bare or as {"entries": [...]}.
         var entries = answer as JsonArray ?? (answer as JsonObject)?["entries"] as JsonArray ?? [];
@@ -168,7 +169,9 @@ public sealed class AdminApiClient(HttpClient http, TimeSpan timeout, TimeSpan u
         return response.ReasonPhrase ?? "no message";
     }
 
-    private static string Timestamp(DateTimeOffset time) => Uri.EscapeDataString(time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+    private static string Timestamp(DateTimeOffset time) => Uri.EscapeDataString(Iso(time));
+
+    private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private static void Add(List<string> parameters, string name, string? value)
     {

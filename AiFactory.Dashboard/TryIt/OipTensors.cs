@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using AiFactory.Evaluation.Running;
 
 namespace AiFactory.Dashboard.TryIt;
@@ -30,33 +29,32 @@ public static class OipTensors
     public const int ShownValues = 16;
 
     /// <summary>
+    /// The most values the editor is prefilled with (about 128 KiB of text, within the circuit's message limit); a
+    /// larger input is left empty for the operator to paste.
+    /// </summary>
+    public const long MaxPrefilledValues = 1 << 16;
+
+    /// <summary>
     /// A request the model accepts as it stands: each input at its declared shape with every variable dimension (-1)
-    /// at 1, filled with zeros (false, empty strings), to edit before sending.
+    /// at 1, filled with zeros (false, empty strings), to edit before sending. One input a line, so a large tensor stays
+    /// a long line rather than thousands.
     /// </summary>
     public static string Prefill(OipModelMetadata metadata)
     {
-        var inputs = new JsonArray();
-        foreach (var input in metadata.Inputs)
+        var inputs = metadata.Inputs.Select(input =>
         {
             var shape = input.Shape.Select(dimension => dimension < 0 ? 1 : dimension).ToArray();
             var count = shape.Aggregate(1L, (product, dimension) => product * dimension);
-            JsonNode Zero() => input.Datatype switch
+            var zero = input.Datatype switch
             {
-                "BOOL" => JsonValue.Create(false),
-                "BYTES" => JsonValue.Create(""),
-                _ => JsonValue.Create(0),
+                "BOOL" => "false",
+                "BYTES" => "\"\"",
+                _ => "0",
             };
-            inputs.Add(new JsonObject
-            {
-                ["name"] = input.Name,
-                ["datatype"] = input.Datatype,
-                ["shape"] = new JsonArray([.. shape.Select(dimension => JsonValue.Create(dimension))]),
-                // A large declared input is prefilled with its first values only; the gateway names the mismatch if sent so.
-                ["data"] = new JsonArray([.. Enumerable.Range(0, (int)Math.Min(count, 4096)).Select(_ => Zero())]),
-            });
-        }
-
-        return new JsonObject { ["inputs"] = inputs }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            var data = count <= MaxPrefilledValues ? string.Join(",", Enumerable.Repeat(zero, (int)count)) : "";
+            return $$"""    {"name":{{JsonSerializer.Serialize(input.Name)}},"datatype":{{JsonSerializer.Serialize(input.Datatype)}},"shape":[{{string.Join(",", shape)}}],"data":[{{data}}]}""";
+        });
+        return $"{{\"inputs\":[\n{string.Join(",\n", inputs)}\n]}}";
     }
 
     /// <summary>An output's values for the table: the first <see cref="ShownValues"/>, and how many there are.</summary>

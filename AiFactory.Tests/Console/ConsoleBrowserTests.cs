@@ -140,7 +140,7 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
         // Promote v1 to 100 %, then 90/10: the editor refuses a split that does not sum to 100 until it does.
         await page.ClickAsync($"[data-testid=promote-{model}-1]");
         await ApplyTrafficAsync(page);
-        await Expect(page.Locator($"[data-testid=desired-{model}]")).ToHaveTextAsync("v1 100%");
+        await Expect(page.Locator($"[data-testid=desired-{model}]")).ToHaveTextAsync("v1 100% / v2 0%");
         await page.ClickAsync($"[data-testid=edit-traffic-{model}]");
         await page.GetByLabel("v2 %").FillAsync("10");
         await page.GetByLabel("v2 %").PressAsync("Tab");
@@ -160,10 +160,12 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
         await Expect(page.Locator("[data-testid=rollback-confirm]")).ToBeDisabledAsync();
         await page.GetByLabel("Why roll back? (goes into the audit log)").FillAsync("v2 answers worse");
         await page.ClickAsync("[data-testid=rollback-confirm]");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Roll back", Exact = true }).Last.ClickAsync();
-        await Expect(page.Locator($"[data-testid=desired-{model}]")).ToHaveTextAsync("v1 100%");
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Roll back", Exact = true }).ClickAsync();
+        await Expect(page.Locator($"[data-testid=desired-{model}]")).ToHaveTextAsync("v1 100% / v2 0%");
 
         await page.GotoAsync("/audit");
+        // The first, unfiltered load ends before the filter is set, so it cannot land after the filtered one.
+        await Expect(page.Locator("[data-testid=audit-entries]")).ToBeVisibleAsync();
         await page.GetByLabel("Model").FillAsync(model);
         await page.ClickAsync("[data-testid=audit-apply]");
         var entries = page.Locator("[data-testid=audit-entries] tbody tr");
@@ -360,7 +362,7 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     private static async Task ApplyTrafficAsync(IPage page)
     {
         await page.ClickAsync("[data-testid=traffic-apply]");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Apply", Exact = true }).Last.ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Apply", Exact = true }).ClickAsync();
         await Expect(page.Locator("[data-testid=traffic-editor]")).ToHaveCountAsync(0);
     }
 
