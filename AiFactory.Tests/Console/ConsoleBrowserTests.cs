@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using AiFactory.Tests.Infrastructure;
+using AiFactory.Tests.Registry;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -97,8 +98,9 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
             }
         }
 
-        // Gateways write usage every few seconds.
+        // Gateways write usage every few seconds; the seeder's validation gives the version its latency profile.
         await admin.WaitForUsageAsync(callerId, 3, TimeSpan.FromSeconds(30));
+        await RegistrySeedTests.WaitForSeedAsync(admin, SampleModels.TextDirection);
         await using var context = await browser.NewContextAsync(Console);
         var page = await context.NewPageAsync();
         await ConsoleBrowser.SignInAsync(page, key.Key, "/usage");
@@ -107,7 +109,10 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
         await Expect(row).ToContainTextAsync(SampleModels.TextDirection);
         Assert.Equal(["200", "3"], (await row.Locator("td").AllTextContentsAsync()).Skip(3).Select(cell => cell.Trim()));
         await Expect(page.Locator("[data-testid=cost-formula]")).ToContainTextAsync("node price per hour");
-        await Expect(page.Locator("[data-testid=capacity-note]")).ToContainTextAsync("Capacity unknown");
+        // The registry is there: the capacity is the validation profile's, and nothing says it is unknown.
+        var cost = page.Locator("[data-testid=cost-lines] tbody tr", new() { HasText = SampleModels.TextDirection }).First;
+        await Expect(cost).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\d+(\.\d)? items/s"));
+        await Expect(page.Locator("[data-testid=capacity-note]")).ToHaveCountAsync(0);
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=usage-export]"));
         var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
@@ -260,8 +265,11 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     [Fact]
     public async Task A_session_survives_the_console_being_killed_and_started_again_in_the_same_browser()
     {
-        var (key, context, page) = await SignedInAsync("operator-restart", "/keys");
+        var (key, context, signedIn) = await SignedInAsync("operator-restart", "/keys");
         await using var _ = context;
+        // The tab closes first: its circuit's reconnect would reload it when the console comes back, racing (and
+        // aborting) the visit below. The browser, and its cookie, stay.
+        await signedIn.CloseAsync();
 
         // The console dies the hard way (SIGKILL), as a crashed or rescheduled pod does, so nothing it held in memory
         // survives; then it starts again. (Aspire's stop command drains gracefully, and on a loaded machine it gives
@@ -278,6 +286,7 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
             await fixture.StartResourceAsync("dashboard", cancellation.Token);
         }
 
+        var page = await context.NewPageAsync();
         await page.GotoAsync("/keys");
         Assert.EndsWith("/keys", page.Url);
         await Expect(page.Locator("[data-testid=operator]")).ToContainTextAsync(key.Id);
