@@ -37,6 +37,7 @@ builder.AddProject<Projects.AiFactory_Dashboard>("dashboard")
     .WithPlainHttpWhenPublished()
     .WithReference(gateway.GetEndpoint("http")).WaitFor(gateway)
     .WithConnection(infrastructure.Cache)
+    .WithRecognitionDictionary()
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

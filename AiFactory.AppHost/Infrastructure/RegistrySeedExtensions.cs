@@ -24,4 +24,20 @@ public static class RegistrySeedExtensions
         var path = builder.Configuration[SeedPathKey] ?? Path.Combine(InfrastructureExtensions.RepositoryRoot(builder), "models");
         return gateway.WithEnvironment("Registry__SeedPath", Path.GetFullPath(path));
     }
+
+    /// <summary>
+    /// Locally, the console's Try it reads the recognizer's dictionary from the seed folder, to turn the recognizer's
+    /// scores into text. Not in a cluster (no path of this machine): there it is mounted and set as TryIt:RecognitionDictionary.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithRecognitionDictionary(this IResourceBuilder<ProjectResource> console)
+    {
+        var builder = console.ApplicationBuilder;
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return console;
+        }
+
+        var path = builder.Configuration[SeedPathKey] ?? Path.Combine(InfrastructureExtensions.RepositoryRoot(builder), "models");
+        return console.WithEnvironment("TryIt__RecognitionDictionary", Path.GetFullPath(Path.Combine(path, "text-recognition", "ppocr_keys_v1.txt")));
+    }
 }

@@ -2,6 +2,7 @@ using AiFactory.Dashboard.Components;
 using AiFactory.Dashboard.Usage;
 using AiFactory.Dashboard.Gateway;
 using AiFactory.Dashboard.Authentication;
+using AiFactory.Dashboard.Models;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,7 @@ public static class ConsoleEndpointExtensions
                 return Results.Problem(e.Describe(), statusCode: StatusCodes.Status502BadGateway);
             }
         }).RequireAuthorization();
+        app.MapModelUpload();
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using AiFactory.Dashboard.Authentication;
 using AiFactory.Dashboard.Cost;
 using AiFactory.Dashboard.Gateway;
+using AiFactory.Dashboard.TryIt;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.DataProtection;
@@ -18,6 +19,8 @@ public static class ConsoleServiceExtensions
     /// <summary>The Redis connection the AppHost gives the console: sessions and data-protection keys.</summary>
     public const string CacheConnectionName = "cache";
 
+    private const long MaxCircuitMessageBytes = 1024 * 1024;
+
     private const string DataProtectionKeys = "aifactory:console:data-protection-keys";
 
     /// <summary>
@@ -30,13 +33,16 @@ public static class ConsoleServiceExtensions
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TryItOptions>().BindConfiguration(TryItOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RecognitionDictionarySource>();
         services.AddOptions<ConsoleOidcOptions>().BindConfiguration(ConsoleOidcOptions.SectionName);
         services.AddSingleton(TimeProvider.System);
         // Circuits hold WebSockets open until the host gives up on them; their browsers reconnect to the next process
         // (the session is in Redis), so a stop need not wait the default 30 s.
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // Try it's tensor editor sends its text over the circuit: 1 MiB a message rather than SignalR's 32 KiB.
+        services.AddRazorComponents().AddInteractiveServerComponents().AddHubOptions(options => options.MaximumReceiveMessageSize = MaxCircuitMessageBytes);
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
         services.AddHttpContextAccessor();

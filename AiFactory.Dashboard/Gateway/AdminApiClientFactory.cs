@@ -17,7 +17,9 @@ public static class AdminApiClientFactory
         {
             InnerHandler = services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(AdminApiClient.HttpClientName),
         };
-        // The inner handler is pooled by the factory: this client must not dispose it.
-        return new AdminApiClient(new HttpClient(credential, disposeHandler: false) { BaseAddress = options.BaseAddress, Timeout = options.Timeout });
+        // The inner handler is pooled by the factory: this client must not dispose it. Each call has its own deadline
+        // (an upload a longer one), so the client itself has none.
+        return new AdminApiClient(new HttpClient(credential, disposeHandler: false) { BaseAddress = options.BaseAddress, Timeout = Timeout.InfiniteTimeSpan },
+            options.Timeout, options.UploadTimeout);
     }
 }

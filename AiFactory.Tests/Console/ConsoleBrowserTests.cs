@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using AiFactory.Tests.Infrastructure;
+using AiFactory.Tests.Registry;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -97,8 +98,9 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
             }
         }
 
-        // Gateways write usage every few seconds.
+        // Gateways write usage every few seconds; the seeder's validation gives the version its latency profile.
         await admin.WaitForUsageAsync(callerId, 3, TimeSpan.FromSeconds(30));
+        await RegistrySeedTests.WaitForSeedAsync(admin, SampleModels.TextDirection);
         await using var context = await browser.NewContextAsync(Console);
         var page = await context.NewPageAsync();
         await ConsoleBrowser.SignInAsync(page, key.Key, "/usage");
@@ -107,7 +109,10 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
         await Expect(row).ToContainTextAsync(SampleModels.TextDirection);
         Assert.Equal(["200", "3"], (await row.Locator("td").AllTextContentsAsync()).Skip(3).Select(cell => cell.Trim()));
         await Expect(page.Locator("[data-testid=cost-formula]")).ToContainTextAsync("node price per hour");
-        await Expect(page.Locator("[data-testid=capacity-note]")).ToContainTextAsync("Capacity unknown");
+        // The registry is there: the capacity is the validation profile's, and nothing says it is unknown.
+        var cost = page.Locator("[data-testid=cost-lines] tbody tr", new() { HasText = SampleModels.TextDirection }).First;
+        await Expect(cost).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\d+(\.\d)? items/s"));
+        await Expect(page.Locator("[data-testid=capacity-note]")).ToHaveCountAsync(0);
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=usage-export]"));
         var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
@@ -115,13 +120,111 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     }
 
     [Fact]
-    public async Task The_audit_log_page_says_the_gateway_has_no_audit_log_yet()
+    public async Task An_operator_uploads_two_versions_splits_traffic_90_10_rolls_back_and_the_audit_log_names_them_for_each_change()
     {
-        var (key, context, page) = await SignedInAsync("operator-audit", "/audit");
+        var (key, context, page) = await SignedInAsync("operator-models", "/models");
+        await using var _ = context;
+        var model = RegistryClient.NewModelName("console");
+
+        // Upload through the page: the file streams browser → console → gateway; each version validates, then is ready.
+        foreach (var version in new[] { 1, 2 })
+        {
+            await page.GetByLabel("Model (new or existing)").FillAsync(model);
+            await page.SetInputFilesAsync("#upload-file", new FilePayload
+            {
+                Name = $"v{version}.onnx", MimeType = "application/octet-stream",
+                Buffer = OnnxModelWriter.WithDocString(OnnxModelWriter.Chain("x", "y", "FP32", "Identity"), $"console upload {version}"),
+            });
+            await page.ClickAsync("[data-testid=upload-submit]");
+            await Expect(page.Locator("[data-testid=upload-done]")).ToContainTextAsync($"Version {version} of {model}");
+            await Expect(page.Locator("[data-testid=upload-progress]")).ToHaveAttributeAsync("aria-valuenow", "100");
+            await Expect(page.Locator($"[data-testid=state-{model}-{version}]")).ToHaveTextAsync("ready",
+                new() { Timeout = (float)RegistryClient.ValidationTimeout.TotalMilliseconds });
+        }
+
+        // Promote v1 to 100 %, then 90/10: the editor refuses a split that does not sum to 100 until it does.
+        await page.ClickAsync($"[data-testid=promote-{model}-1]");
+        await ApplyTrafficAsync(page);
+        await Expect(page.Locator($"[data-testid=desired-{model}]")).ToHaveTextAsync("v1 100% / v2 0%");
+        await page.ClickAsync($"[data-testid=edit-traffic-{model}]");
+        await page.GetByLabel("v2 %").FillAsync("10");
+        await page.GetByLabel("v2 %").PressAsync("Tab");
+        await Expect(page.Locator("[data-testid=traffic-problem]").First).ToHaveTextAsync("the weights sum to 110%, not 100%");
+        await Expect(page.Locator("[data-testid=traffic-apply]")).ToBeDisabledAsync();
+        await page.GetByLabel("v1 %").FillAsync("90");
+        await page.GetByLabel("v1 %").PressAsync("Tab");
+        await page.GetByLabel("Reason (goes into the audit log)").FillAsync("canary v2 from the console");
+        await Expect(page.Locator("[data-testid=traffic-preview]")).ToHaveTextAsync("v1 90%v2 10%");
+        await ApplyTrafficAsync(page);
+        await Expect(page.Locator($"[data-testid=desired-{model}]")).ToHaveTextAsync("v1 90% / v2 10%");
+        // The observed split comes with the replicas' state monitor; until then the page says it has none.
+        await Expect(page.Locator($"[data-testid=observed-{model}]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(v1 90% / v2 10%|not observed yet)$"));
+
+        // Roll back: a reason is required, then a confirmation.
+        await page.ClickAsync($"[data-testid=rollback-{model}]");
+        await Expect(page.Locator("[data-testid=rollback-confirm]")).ToBeDisabledAsync();
+        await page.GetByLabel("Why roll back? (goes into the audit log)").FillAsync("v2 answers worse");
+        await page.ClickAsync("[data-testid=rollback-confirm]");
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Roll back", Exact = true }).ClickAsync();
+        await Expect(page.Locator($"[data-testid=desired-{model}]")).ToHaveTextAsync("v1 100% / v2 0%");
+
+        await page.GotoAsync("/audit");
+        // The first, unfiltered load ends before the filter is set, so it cannot land after the filtered one.
+        await Expect(page.Locator("[data-testid=audit-entries]")).ToBeVisibleAsync();
+        await page.GetByLabel("Model").FillAsync(model);
+        await page.ClickAsync("[data-testid=audit-apply]");
+        var entries = page.Locator("[data-testid=audit-entries] tbody tr");
+        foreach (var (action, count) in new[] { ("model.version.upload", 2), ("traffic.set", 2), ("traffic.rollback", 1) })
+        {
+            var rows = entries.Filter(new() { HasText = action });
+            await Expect(rows).ToHaveCountAsync(count);
+            foreach (var row in await rows.AllAsync())
+            {
+                await Expect(row).ToContainTextAsync(key.Id);
+            }
+        }
+
+        await Expect(entries.Filter(new() { HasText = "traffic.rollback" })).ToContainTextAsync("v2 answers worse");
+    }
+
+    [Fact]
+    public async Task A_version_that_fails_validation_shows_invalid_with_its_reason_and_the_page_still_works()
+    {
+        using var admin = fixture.CreateGatewayClient();
+        var model = RegistryClient.NewModelName("console-bad");
+        await admin.UploadAsync(model, Encoding.UTF8.GetBytes("this is not an ONNX model"));
+        var version = await admin.WaitForValidationAsync(model, 1);
+        Assert.Equal("invalid", version["state"]!.GetValue<string>());
+        var (key, context, page) = await SignedInAsync("operator-invalid", "/models");
         await using var _ = context;
 
-        await Expect(page.Locator("[data-testid=audit-unavailable]")).ToContainTextAsync("The gateway answered 404");
-        await Expect(page.Locator("h1")).ToHaveTextAsync("Audit log");
+        await Expect(page.Locator($"[data-testid=state-{model}-1]")).ToHaveTextAsync("invalid");
+        await Expect(page.Locator($"[data-testid=versions-{model}]")).ToContainTextAsync(version["state_reason"]!.GetValue<string>());
+        await Expect(page.Locator($"[data-testid=observed-{model}]")).ToHaveTextAsync("not observed yet");
+        Assert.Equal(0, await page.Locator($"[data-testid=promote-{model}-1]").CountAsync());
+        await Expect(page.Locator($"[data-testid=rollback-{model}]")).ToBeDisabledAsync();
+    }
+
+    [Fact]
+    public async Task An_upload_to_the_console_without_the_pages_header_is_refused_so_no_other_site_can_upload_in_an_operators_name()
+    {
+        var (key, context, page) = await SignedInAsync("operator-forged", "/models");
+        await using var _ = context;
+        var model = RegistryClient.NewModelName("forged");
+
+        // The signed-in browser's cookie goes along, as it would with a form another site posts.
+        var answer = await context.APIRequest.PostAsync($"/models/{model}/upload", new()
+        {
+            Headers = new Dictionary<string, string> { ["Content-Type"] = "application/octet-stream" },
+            DataByte = OnnxModelWriter.Chain("x", "y", "FP32", "Identity"),
+        });
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("an upload comes from the console's Models page (the X-AiFactory-Console header is missing)",
+            OipRequests.ErrorOf(await answer.TextAsync()).GetString());
+        using var admin = fixture.CreateGatewayClient();
+        using var missing = await admin.GetAsync($"/api/admin/models/{model}");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]
@@ -162,8 +265,11 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
     [Fact]
     public async Task A_session_survives_the_console_being_killed_and_started_again_in_the_same_browser()
     {
-        var (key, context, page) = await SignedInAsync("operator-restart", "/keys");
+        var (key, context, signedIn) = await SignedInAsync("operator-restart", "/keys");
         await using var _ = context;
+        // The tab closes first: its circuit's reconnect would reload it when the console comes back, racing (and
+        // aborting) the visit below. The browser, and its cookie, stay.
+        await signedIn.CloseAsync();
 
         // The console dies the hard way (SIGKILL), as a crashed or rescheduled pod does, so nothing it held in memory
         // survives; then it starts again. (Aspire's stop command drains gracefully, and on a loaded machine it gives
@@ -180,6 +286,7 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
             await fixture.StartResourceAsync("dashboard", cancellation.Token);
         }
 
+        var page = await context.NewPageAsync();
         await page.GotoAsync("/keys");
         Assert.EndsWith("/keys", page.Url);
         await Expect(page.Locator("[data-testid=operator]")).ToContainTextAsync(key.Id);
@@ -258,6 +365,14 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
         await Expect(page.GetByLabel("Use the light theme")).ToBeVisibleAsync();
         await page.ReloadAsync();
         await Expect(page.GetByLabel("Use the light theme")).ToBeVisibleAsync();
+    }
+
+    /// <summary>Applies the traffic editor's split and confirms it in the dialog.</summary>
+    private static async Task ApplyTrafficAsync(IPage page)
+    {
+        await page.ClickAsync("[data-testid=traffic-apply]");
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Apply", Exact = true }).ClickAsync();
+        await Expect(page.Locator("[data-testid=traffic-editor]")).ToHaveCountAsync(0);
     }
 
     /// <summary>A fresh browser context signed in as a new operator, on <paramref name="path"/>.</summary>
