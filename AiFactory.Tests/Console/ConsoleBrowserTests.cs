@@ -157,8 +157,8 @@ public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser b
         await Expect(page.Locator("[data-testid=traffic-preview]")).ToHaveTextAsync("v1 90%v2 10%");
         await ApplyTrafficAsync(page);
         await Expect(page.Locator($"[data-testid=desired-{model}]")).ToHaveTextAsync("v1 90% / v2 10%");
-        // The observed split comes with the replicas' state monitor; until then the page says it has none.
-        await Expect(page.Locator($"[data-testid=observed-{model}]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(v1 90% / v2 10%|not observed yet)$"));
+        // Observed once every ready replica serves both versions (the gateway's replica state monitor).
+        await Expect(page.Locator($"[data-testid=observed-{model}]")).ToHaveTextAsync("v1 90% / v2 10%");
 
         // Roll back: a reason is required, then a confirmation.
         await page.ClickAsync($"[data-testid=rollback-{model}]");
