@@ -29,6 +29,18 @@ public sealed class ContinuousLoad
     public static ContinuousLoad Start(int workers, Func<int, CancellationToken, Task<(int Status, string? Version, string? Error)>> send) =>
         new(workers, send);
 
+    /// <summary>
+    /// A gateway client for the load, under a key of its own whose rate limit (the API's maximum) is far above what a
+    /// load sent back to back reaches: the bootstrap key's default limit (1,000 per second) would refuse some of it on
+    /// a fast machine, and only the rollout or the outage under test may fail a request.
+    /// </summary>
+    public static async Task<HttpClient> ClientAsync(AppHostFixture fixture, string name)
+    {
+        using var admin = fixture.CreateGatewayClient();
+        var (_, key) = await admin.CreateKeyAsync(name, ["infer"], requestsPerSecond: 1_000_000, burst: 1_000_000);
+        return fixture.CreateGatewayClient(key);
+    }
+
     /// <summary>An inference request through <paramref name="client"/>, uncached, as a load step.</summary>
     public static async Task<(int Status, string? Version, string? Error)> InferAsync(HttpClient client, string path, HttpContent content, CancellationToken cancellationToken)
     {

@@ -52,7 +52,7 @@ public sealed class DataPlaneTests(AppHostFixture fixture) : IAsyncLifetime
         await _registry.SetTrafficAsync(model, new Dictionary<int, int> { [await _registry.UploadVersionAsync(model, OnnxModelWriter.WithDocString(identity, "1"))] = 100 });
         await fixture.WaitUntilObservedAsync(model, new Dictionary<int, int> { [1] = 100 }, _deadline.Token);
         await _registry.UploadVersionAsync(model, OnnxModelWriter.WithDocString(identity, "2"));
-        using var client = fixture.CreateGatewayClient();
+        using var client = await ContinuousLoad.ClientAsync(fixture, $"{model}-load");
         var image = SampleModels.RandomImage(seed: 5, 1, 3, 48, 192);
         var load = ContinuousLoad.Start(2, (worker, cancellation) => worker == 0
             ? ContinuousLoad.InferAsync(client, $"/v2/models/{SampleModels.TextDirection}/infer", OipRequests.BinaryFp32(SampleModels.TextDirectionInput, [1, 3, 48, 192], image), cancellation)

@@ -25,7 +25,7 @@ public sealed class RolloutTests(AppHostFixture fixture, ITestOutputHelper outpu
         await _registry.UploadVersionAsync(_model, OnnxModelWriter.WithDocString(Identity, "new"));
         await _registry.SetTrafficAsync(_model, new Dictionary<int, int> { [1] = 100 });
         await fixture.WaitUntilObservedAsync(_model, new Dictionary<int, int> { [1] = 100 }, _deadline.Token);
-        using var client = fixture.CreateGatewayClient();
+        using var client = await ContinuousLoad.ClientAsync(fixture, $"{_model}-load");
         var load = ContinuousLoad.Start(4, (worker, cancellation) =>
             ContinuousLoad.InferAsync(client, $"/v2/models/{_model}/infer", OipRequests.Json("in_fp32", [1, 2], [worker, 1]), cancellation));
 
