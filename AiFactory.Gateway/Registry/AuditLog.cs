@@ -23,6 +23,7 @@ public sealed class AuditLog(NpgsqlDataSource dataSource)
     public const string SystemKeyId = "system";
 
     public const string VersionUpload = "model.version.upload";
+    public const string VersionDerive = "model.version.derive";
     public const string VersionValidated = "model.version.validated";
     public const string TrafficSet = "traffic.set";
     public const string TrafficRollback = "traffic.rollback";

@@ -32,6 +32,9 @@ public sealed class RegistryStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>What an upload adds: <see cref="Version"/> null takes the next number; the seeder keeps its folder's.</summary>
+    /// <summary>A version made from <see cref="Parent"/>; <see cref="Transform"/> is the lineage as a JSON object (what was done, with which options).</summary>
+    public sealed record DerivedVersion(string Model, int Parent, string Sha256, long SizeBytes, string StorageKey, string Config, string Transform, string CreatedBy);
+
     public sealed record NewVersion(string Model, int? Version, string Sha256, long SizeBytes, string StorageKey, string Config, string CreatedBy);
 
     public async Task<IReadOnlyList<ModelRecord>> ListModelsAsync(CancellationToken cancellationToken)
@@ -108,6 +111,51 @@ public sealed class RegistryStore(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(cancellationToken);
         return added.ToRecord();
     }
+
+    /// <summary>
+    /// Adds a version made from <see cref="DerivedVersion.Parent"/> (an optimization, or a serving configuration on the
+    /// parent's bytes) in state <c>validating</c>, with its lineage; audited as <c>model.version.derive</c>.
+    /// </summary>
+    /// <exception cref="RequestRefusedException">404 unknown model or parent; 409 a parent that is not ready, or a version with these bytes and config already.</exception>
+    public async Task<VersionRecord> AddDerivedVersionAsync(DerivedVersion version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockExistingModelAsync(connection, transaction, version.Model, cancellationToken);
+        var parent = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
+            $"SELECT {VersionColumns} WHERE v.model = @Model AND v.version = @Parent", version, transaction, cancellationToken: cancellationToken));
+        RequireDerivable(version.Model, version.Parent, parent?.ToRecord());
+        if (await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
+                "SELECT version FROM model_versions WHERE model = @Model AND sha256 = @Sha256 AND config = @Config::jsonb", version, transaction,
+                cancellationToken: cancellationToken)) is { } existing)
+        {
+            throw RequestRefusedException.Conflict($"model '{version.Model}' already has these bytes with this config: identical to version {existing}");
+        }
+
+        var number = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE model = @Model", version, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO model_versions (model, version, sha256, size_bytes, storage_key, config, parent_version, transform, created_by)
+            VALUES (@Model, @number, @Sha256, @SizeBytes, @StorageKey, @Config::jsonb, @Parent, @Transform::jsonb, @CreatedBy)
+            """, new { version.Model, number, version.Sha256, version.SizeBytes, version.StorageKey, version.Config, version.Parent, version.Transform, version.CreatedBy },
+            transaction, cancellationToken: cancellationToken));
+        await AuditLog.AppendAsync(connection, transaction, new AuditEntry(version.CreatedBy, AuditLog.VersionDerive, version.Model, number,
+            After: new { parent = version.Parent, transform = JsonDocument.Parse(version.Transform).RootElement, version.Sha256, version.SizeBytes }),
+            cancellationToken);
+        var added = await connection.QuerySingleAsync<VersionRow>(new CommandDefinition(
+            $"SELECT {VersionColumns} WHERE v.model = @Model AND v.version = @number", new { version.Model, number }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return added.ToRecord();
+    }
+
+    /// <summary>Refuses to derive from a version that is unknown or not <c>ready</c>: callers check before the work, the store again under the lock.</summary>
+    /// <exception cref="RequestRefusedException">404 unknown version; 409 not ready.</exception>
+    public static VersionRecord RequireDerivable(string model, int version, VersionRecord? parent) => parent switch
+    {
+        null => throw RequestRefusedException.NotFound($"model '{model}' has no version {version}"),
+        { State: VersionStates.Ready } => parent,
+        _ => throw RequestRefusedException.Conflict($"version {version} of model '{model}' is {parent.State}: only a ready version can be optimized or reconfigured"),
+    };
 
     public static RequestRefusedException Identical(string model, int existing) =>
         RequestRefusedException.Conflict($"model '{model}' already has these bytes: identical to version {existing}");
