@@ -267,7 +267,8 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
     private static ValidationReport Refused(string problem, ConfigCheck config) =>
         new(false, config.Ok ? [problem] : [problem, config.Error!], new LoadCheck(false, null, null, null, null), null, null, null, null, config);
 
-    private static StoredObject Artifact(ArtifactReference? artifact, string field)
+    /// <summary>The artifact a request names, checked for what fetching it needs (the store checks size and SHA-256 as it reads).</summary>
+    internal static StoredObject Artifact(ArtifactReference? artifact, string field)
     {
         if (artifact is null || string.IsNullOrEmpty(artifact.StorageKey) || !ArtifactKeys.IsSha256(artifact.Sha256) || artifact.SizeBytes <= 0 || artifact.Version <= 0)
         {
