@@ -30,13 +30,14 @@ public sealed record TransformRequest(string Transform, TransformOptions Options
     /// <summary>Every transform an operator may ask for: the files <see cref="ModelTransforms"/> makes, and <see cref="TensorRt"/>.</summary>
     public static IReadOnlyList<string> Names => [.. ModelTransforms.All.Keys.Append(TensorRt).Order(StringComparer.Ordinal)];
 
+    /// <param name="known">The transforms there are; <see cref="Names"/> unless a test gives others.</param>
     /// <exception cref="FormatException">The body is not a request: the message names the field and what it takes.</exception>
-    public static TransformRequest Parse(ReadOnlySpan<byte> utf8)
+    public static TransformRequest Parse(ReadOnlySpan<byte> utf8, IReadOnlyCollection<string>? known = null)
     {
         try
         {
             using var document = JsonDocument.Parse(utf8.ToArray());
-            return Parse(document.RootElement);
+            return Parse(document.RootElement, known);
         }
         catch (JsonException e)
         {
@@ -45,8 +46,9 @@ public sealed record TransformRequest(string Transform, TransformOptions Options
     }
 
     /// <inheritdoc cref="Parse(ReadOnlySpan{byte})"/>
-    public static TransformRequest Parse(JsonElement json)
+    public static TransformRequest Parse(JsonElement json, IReadOnlyCollection<string>? known = null)
     {
+        known ??= Names;
         if (json.ValueKind != JsonValueKind.Object)
         {
             throw new FormatException("the body must be a JSON object: {\"transform\": \"...\", options...}");
@@ -55,12 +57,12 @@ public sealed record TransformRequest(string Transform, TransformOptions Options
         var name = json.TryGetProperty("transform", out var transform) && transform.ValueKind == JsonValueKind.String ? transform.GetString()! : null;
         if (name is null)
         {
-            throw new FormatException($"'transform' is required: one of {string.Join(", ", Names)}");
+            throw new FormatException($"'transform' is required: one of {string.Join(", ", known)}");
         }
 
-        if (!Names.Contains(name))
+        if (!known.Contains(name))
         {
-            throw new FormatException($"unknown transform '{name}': one of {string.Join(", ", Names)}");
+            throw new FormatException($"unknown transform '{name}': one of {string.Join(", ", known)}");
         }
 
         var options = TransformOptions.Default;
@@ -109,7 +111,7 @@ public sealed record TransformRequest(string Transform, TransformOptions Options
                 case "precision":
                     precision = String(value, "precision") switch
                     {
-                        var known when known is "fp16" or "int8" => known,
+                        var accepted when accepted is "fp16" or "int8" => accepted,
                         var other => throw new FormatException($"'precision' is '{other}': fp16 or int8"),
                     };
                     break;

@@ -55,5 +55,16 @@ public sealed class TransformRequestTests
         Assert.StartsWith("'keep_fp32' must be an array of at most 64 operator types", refused.Message);
     }
 
-    private static TransformRequest Parse(string json) => TransformRequest.Parse(Encoding.UTF8.GetBytes(json));
+    // Every transform the issue names, whether or not this build has it yet: the options belong to them all the same.
+    private static readonly string[] Transforms = ["fp16", "graph", "int8-dynamic", "int8-static", "tensorrt"];
+
+    [Fact]
+    public void The_transforms_there_are_are_the_files_a_replica_makes_and_tensorrt()
+    {
+        Assert.Equal([.. ModelTransforms.All.Keys.Append("tensorrt").Order(StringComparer.Ordinal)], TransformRequest.Names);
+        Assert.Equal("unknown transform 'turbo': one of fp16, graph, int8-dynamic, int8-static, tensorrt",
+            Assert.Throws<FormatException>(() => Parse("""{"transform": "turbo"}""")).Message);
+    }
+
+    private static TransformRequest Parse(string json) => TransformRequest.Parse(Encoding.UTF8.GetBytes(json), Transforms);
 }
