@@ -25,18 +25,23 @@ public static class OptimizationApi
         return app;
     }
 
-    private static async Task<Created<VersionView>> OptimizeAsync(string model, string version, HttpContext context, VersionOptimizer optimizer)
+    private static async Task<Results<Created<VersionView>, EmptyHttpResult>> OptimizeAsync(string model, string version, HttpContext context,
+        VersionOptimizer optimizer)
     {
         var name = RegistryNames.Model(model);
         var number = RegistryNames.Version(version);
         var cancellationToken = context.RequestAborted;
-        var request = await ReadAsync(context, cancellationToken);
+        if (await ReadAsync(context, cancellationToken) is not { } request)
+        {
+            return TypedResults.Empty;
+        }
+
         var added = await optimizer.OptimizeAsync(name, number, request, context.GetApiKey()!.Id, cancellationToken);
         return TypedResults.Created($"{ModelsApi.Prefix}/{name}/versions/{added.Version}", VersionView.Of(added));
     }
 
-    /// <summary>The body, at most <see cref="TransformRequest.MaxBodyBytes"/> counted as they arrive, parsed once.</summary>
-    private static async Task<TransformRequest> ReadAsync(HttpContext context, CancellationToken cancellationToken)
+    /// <summary>The body, at most <see cref="TransformRequest.MaxBodyBytes"/> counted as they arrive, parsed once; null when refused as too large.</summary>
+    private static async Task<TransformRequest?> ReadAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var buffer = new byte[TransformRequest.MaxBodyBytes + 1];
         var length = 0;
@@ -47,9 +52,10 @@ public static class OptimizationApi
 
         if (length > TransformRequest.MaxBodyBytes)
         {
-            // The rest is not read: closing is cheaper than draining it.
-            context.Response.Headers.Connection = "close";
-            throw RequestRefusedException.TooLarge($"the request body is larger than {TransformRequest.MaxBodyBytes} bytes: send the transform's name and options");
+            // The rest is not read: the connection closes after the answer, as an oversized upload's does.
+            await ModelsApi.RefuseUnreadBodyAsync(context,
+                RequestRefusedException.TooLarge($"the request body is larger than {TransformRequest.MaxBodyBytes} bytes: send the transform's name and options"));
+            return null;
         }
 
         try

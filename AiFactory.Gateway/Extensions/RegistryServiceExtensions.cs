@@ -40,7 +40,7 @@ public static class RegistryServiceExtensions
             })
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
-        services.AddSingleton<VersionOptimizer>();
+        services.AddSingleton<VersionOptimizer>().AddSingleton<TensorRtServing>();
         services.AddSingleton<ValidationWorker>().AddHostedService(provider => provider.GetRequiredService<ValidationWorker>());
         services.AddSingleton<RegistrySeeder>().AddHostedService(provider => provider.GetRequiredService<RegistrySeeder>());
         services.AddBadRequestErrors();

@@ -1,4 +1,3 @@
-using System.Net.Http;
 using System.Text.Json.Nodes;
 using AiFactory.Gateway.Errors;
 using AiFactory.Optimization.Transforms;
@@ -12,7 +11,7 @@ namespace AiFactory.Gateway.Registry;
 /// <c>{"name", "options", "details", "calibration"}</c>, audited as <c>model.version.derive</c>. It then validates
 /// like any upload, against the version taking traffic.
 /// </summary>
-public sealed class VersionOptimizer(RegistryStore registry, OptimizationClient replicas, UploadService uploads)
+public sealed class VersionOptimizer(RegistryStore registry, OptimizationClient replicas, UploadService uploads, TensorRtServing tensorRt)
 {
     /// <exception cref="RequestRefusedException">
     /// 404 unknown model or version; 409 a parent that is not ready, or a result identical to a version; 413 a result
@@ -22,6 +21,11 @@ public sealed class VersionOptimizer(RegistryStore registry, OptimizationClient 
     {
         // Checked before any work; the store checks again under the model's lock when it adds the version.
         var parent = RegistryStore.RequireDerivable(model, version, await registry.FindVersionAsync(model, version, cancellationToken));
+        if (request.Transform == TransformRequest.TensorRt)
+        {
+            return await tensorRt.DeriveAsync(parent, request, keyId, cancellationToken);
+        }
+
         using var result = await replicas.OptimizeAsync(parent, request, cancellationToken);
         UploadService.StagedUpload staged;
         try

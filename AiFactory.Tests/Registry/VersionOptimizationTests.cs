@@ -61,9 +61,44 @@ public sealed class VersionOptimizationTests(AppHostFixture fixture)
         using var deadline = new CancellationTokenSource(Timeout);
         await fixture.WaitUntilObservedAsync(model, new Dictionary<int, int> { [1] = 50, [2] = 50 }, deadline.Token);
         var image = SampleModels.RandomImage(seed: 11, 2, 3, 48, 192);
-        var parent = await InferAsync(admin, $"/v2/models/{model}/versions/1/infer", image);
-        var optimized = await InferAsync(admin, $"/v2/models/{model}/versions/2/infer", image);
+        var parent = await InferAsync(bootstrap, $"/v2/models/{model}/versions/1/infer", image);
+        var optimized = await InferAsync(bootstrap, $"/v2/models/{model}/versions/2/infer", image);
         OipRequests.AssertClose(parent, optimized, 1e-4f);
+    }
+
+    [Fact]
+    public async Task Tensorrt_is_a_serving_configuration_on_the_parents_bytes_refused_with_a_422_where_no_replica_can_use_it()
+    {
+        using var admin = fixture.CreateGatewayClient();
+        var model = RegistryClient.NewModelName("tensorrt");
+        var parent = await admin.UploadReadyAsync(model, RegistryClient.SampleVariant("tensorrt parent"), RegistryClient.SampleConfig);
+        var providers = new List<string>();
+        foreach (var replica in fixture.InferenceReplicaEndpoints())
+        {
+            using var http = new HttpClient { BaseAddress = replica };
+            var status = JsonNode.Parse(await http.GetStringAsync("/internal/status").WaitAsync(Timeout))!;
+            providers.AddRange(status["providers"]!.AsArray().Select(provider => provider!.GetValue<string>()));
+        }
+
+        using var response = await admin.PostAsync(OptimizePath(model, 1), Json("""{"transform": "tensorrt", "precision": "fp16"}""")).WaitAsync(Timeout);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Contains("CPUExecutionProvider", providers);
+        if (!providers.Contains("TensorrtExecutionProvider"))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+            Assert.StartsWith("no inference replica can use the TensorRT execution provider (it needs an NVIDIA GPU with TensorRT's libraries): ",
+                OipRequests.ErrorOf(body).GetString());
+            Assert.Single((await admin.ModelAsync(model))["versions"]!.AsArray());
+            return;
+        }
+
+        // A machine with TensorRT: the same bytes, another config.
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        var created = JsonNode.Parse(body)!;
+        Assert.Equal((parent["sha256"]!.GetValue<string>(), "tensorrt", true), (created["sha256"]!.GetValue<string>(),
+            created["config"]!["execution_provider"]!.GetValue<string>(), created["config"]!["tensorrt"]!["fp16"]!.GetValue<bool>()));
+        Assert.Equal(("tensorrt", 1), (created["lineage"]!["transform"]!["name"]!.GetValue<string>(), created["lineage"]!["parent"]!.GetValue<int>()));
     }
 
     [Fact]
@@ -146,8 +181,8 @@ public sealed class VersionOptimizationTests(AppHostFixture fixture)
     {
         using var admin = fixture.CreateGatewayClient();
         await RegistrySeedTests.WaitForSeedAsync(admin, SampleModels.TextDirection);
-        // A valid start, then 1 MiB of padding inside a string, chunked: no Content-Length to refuse it by.
-        var body = Encoding.UTF8.GetBytes("{\"transform\": \"graph\", \"level\": \"" + new string('a', 1024 * 1024) + "\"}");
+        // A valid start, then 64 KiB of padding inside a string, chunked: no Content-Length to refuse it by.
+        var body = Encoding.UTF8.GetBytes("{\"transform\": \"graph\", \"level\": \"" + new string('a', 64 * 1024) + "\"}");
         var content = new StreamContent(new MemoryStream(body));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
 
