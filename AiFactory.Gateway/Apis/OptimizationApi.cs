@@ -18,7 +18,6 @@ public static class OptimizationApi
             .WithDescription("Body: {\"transform\": \"graph\", \"level\": \"basic|extended|all\"} | {\"transform\": \"fp16\", \"keep_fp32\": [\"Op\", ...]} | "
                              + "{\"transform\": \"int8-dynamic\"} | {\"transform\": \"int8-static\", \"calibration\": \"minmax|percentile\", \"percentile\": 99.99} | "
                              + $"{{\"transform\": \"tensorrt\", \"precision\": \"fp16|int8\"}}. At most {TransformRequest.MaxBodyBytes} bytes.")
-            .Accepts<object>("application/json")
             .Produces<ErrorBody>(StatusCodes.Status400BadRequest).Produces<ErrorBody>(StatusCodes.Status404NotFound)
             .Produces<ErrorBody>(StatusCodes.Status409Conflict).Produces<ErrorBody>(StatusCodes.Status413PayloadTooLarge)
             .Produces<ErrorBody>(StatusCodes.Status422UnprocessableEntity).Produces<ErrorBody>(StatusCodes.Status503ServiceUnavailable);

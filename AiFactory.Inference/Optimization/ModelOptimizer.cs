@@ -52,10 +52,10 @@ public sealed class ModelOptimizer(CalibrationSource calibration, ILogger<ModelO
             : throw InferenceError.Unprocessable($"transform '{transform.Transform}' is not one a replica runs: {string.Join(", ", ModelTransforms.All.Keys.Order())}");
 
         await _oneAtATime.WaitAsync(cancellationToken);
-        var folder = Directory.CreateTempSubdirectory("aifactory-optimize-");
         try
         {
-            var path = Path.Combine(folder.FullName, "parent.onnx");
+            using var folder = new WorkFolder("aifactory-optimize-", logger);
+            var path = folder.File("parent.onnx");
             await DownloadAsync(parent, path, cancellationToken);
             // ONNX Runtime's and the rewriting's work is synchronous and CPU-bound: off the request's thread.
             return await Task.Run(() =>
@@ -77,14 +77,6 @@ public sealed class ModelOptimizer(CalibrationSource calibration, ILogger<ModelO
         finally
         {
             _oneAtATime.Release();
-            try
-            {
-                folder.Delete(recursive: true);
-            }
-            catch (IOException e)
-            {
-                logger.LogWarning("Could not delete the optimization folder {Folder}: {Reason}", folder.FullName, e.Message);
-            }
         }
     }
 
