@@ -82,7 +82,8 @@ public sealed class ValidationClient(HttpClient inference)
         return new ValidationOutcome(VersionStates.Ready, reason, report, storedSignature, opset, producer);
     }
 
-    private static JsonObject Artifact(VersionRecord version) => new()
+    /// <summary>What inference needs to fetch a version's artifact and check it: its key, size, SHA-256 and config.</summary>
+    public static JsonObject Artifact(VersionRecord version) => new()
     {
         ["version"] = version.Version,
         ["storage_key"] = version.StorageKey,

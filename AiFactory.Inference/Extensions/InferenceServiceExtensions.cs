@@ -66,6 +66,7 @@ public static class InferenceServiceExtensions
         builder.Services.AddHostedService<LoadedModelsGauge>();
 
         builder.Services.AddSingleton<ModelValidator>();
+        builder.AddModelOptimization();
 
         builder.Services.AddGrpc(options =>
         {
