@@ -56,6 +56,7 @@ public static class GatewayEndpointExtensions
         app.MapOverviewApi();
         app.MapModelsApi();
         app.MapTrafficApi();
+        app.MapCanaryApi();
         app.MapAuditApi();
         if (app.Environment.IsDevelopment())
         {
