@@ -8,7 +8,8 @@ namespace AiFactory.Tests.OperatorConsole;
 
 /// <summary>
 /// The Models page's canary comparison in a real browser: under load on a 90/10 split whose canary fails, one series
-/// per version in each chart, both with traffic, and the canary's error rate above the stable version's, live.
+/// per version in each chart, both with traffic, and the canary's error rate above the stable version's, live; at
+/// 1280 and 390 px, light and dark (axe on both).
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public sealed class CanaryComparisonBrowserTests(AppHostFixture fixture, ConsoleBrowser browser) : IClassFixture<ConsoleBrowser>
@@ -78,6 +79,13 @@ public sealed class CanaryComparisonBrowserTests(AppHostFixture fixture, Console
         }
 
         await ConsoleBrowser.ScreenshotAsync(phone, "models-canary", 390);
+
+        // The dark theme: the same charts, still readable.
+        await phone.ClickAsync("[data-testid=theme-toggle]");
+        await Expect(phone.GetByLabel("Use the light theme")).ToBeVisibleAsync();
+        await Expect(charts).ToHaveCountAsync(3);
+        await ConsoleBrowser.AssertAccessibleAsync(phone, "models with a canary, dark, 390 px");
+        await ConsoleBrowser.ScreenshotAsync(phone, "models-canary-dark", 390);
     }
 
     private static double Percent(string? text) =>
