@@ -16,7 +16,8 @@ var infrastructure = builder.AddInfrastructure();
 
 var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2))
     .WithConnection(infrastructure.InferenceDatabase)
-    .WithConnection(infrastructure.Storage);
+    .WithConnection(infrastructure.Storage)
+    .WithRecognitionDictionary("Validation:RecognitionDictionary");
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithPlainHttpWhenPublished()
@@ -37,7 +38,7 @@ builder.AddProject<Projects.AiFactory_Dashboard>("dashboard")
     .WithPlainHttpWhenPublished()
     .WithReference(gateway.GetEndpoint("http")).WaitFor(gateway)
     .WithConnection(infrastructure.Cache)
-    .WithRecognitionDictionary()
+    .WithRecognitionDictionary("TryIt:RecognitionDictionary")
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

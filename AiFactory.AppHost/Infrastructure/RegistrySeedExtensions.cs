@@ -26,18 +26,20 @@ public static class RegistrySeedExtensions
     }
 
     /// <summary>
-    /// Locally, the console's Try it reads the recognizer's dictionary from the seed folder, to turn the recognizer's
-    /// scores into text. Not in a cluster (no path of this machine): there it is mounted and set as TryIt:RecognitionDictionary.
+    /// Locally, the console's Try it (<c>TryIt:RecognitionDictionary</c>) and the replicas' validation
+    /// (<c>Validation:RecognitionDictionary</c>) read the recognizer's dictionary from the seed folder: Try it turns the
+    /// recognizer's scores into text, validation draws the OCR evaluation set's characters from it. Not in a cluster
+    /// (no path of this machine): there it is mounted and set under the same key.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithRecognitionDictionary(this IResourceBuilder<ProjectResource> console)
+    public static IResourceBuilder<ProjectResource> WithRecognitionDictionary(this IResourceBuilder<ProjectResource> project, string settingKey)
     {
-        var builder = console.ApplicationBuilder;
+        var builder = project.ApplicationBuilder;
         if (builder.ExecutionContext.IsPublishMode)
         {
-            return console;
+            return project;
         }
 
         var path = builder.Configuration[SeedPathKey] ?? Path.Combine(InfrastructureExtensions.RepositoryRoot(builder), "models");
-        return console.WithEnvironment("TryIt__RecognitionDictionary", Path.GetFullPath(Path.Combine(path, "text-recognition", "ppocr_keys_v1.txt")));
+        return project.WithEnvironment(settingKey.Replace(":", "__"), Path.GetFullPath(Path.Combine(path, "text-recognition", "ppocr_keys_v1.txt")));
     }
 }

@@ -53,11 +53,12 @@ public sealed partial class UploadService(IObjectStore store, RegistryStore regi
 
     /// <summary>
     /// Makes <paramref name="staged"/> the next version of <paramref name="model"/> (or, for the seeder, version
-    /// <paramref name="version"/>) and wakes the validation worker; the staging object is deleted either way.
+    /// <paramref name="version"/>), with its <paramref name="labelledSet"/> if one came with it, and wakes the validation
+    /// worker; the staging object is deleted either way.
     /// </summary>
     /// <exception cref="RequestRefusedException">409 the model already has these bytes; 503 the store cannot be reached.</exception>
     public async Task<VersionRecord> AddAsync(StagedUpload staged, string model, string config, string keyId, CancellationToken cancellationToken,
-        int? version = null)
+        int? version = null, LabelledSetRecord? labelledSet = null)
     {
         try
         {
@@ -70,7 +71,7 @@ public sealed partial class UploadService(IObjectStore store, RegistryStore regi
             var key = ArtifactKeys.Model(model, stored.Sha256);
             await store.CopyAsync(stored.Key, key, cancellationToken);
             var added = await registry.AddVersionAsync(
-                new RegistryStore.NewVersion(model, version, stored.Sha256, stored.SizeBytes, key, config, keyId), cancellationToken);
+                new RegistryStore.NewVersion(model, version, stored.Sha256, stored.SizeBytes, key, config, keyId, labelledSet?.ToJson()), cancellationToken);
             validation.Wake();
             return added;
         }
