@@ -28,7 +28,7 @@ public sealed record LabelledSetRecord(
 /// <see cref="LabelledSetReader"/> (a malformed set is a 400 with the reader's message, naming the JSON path), then
 /// copies it to its content address. The staging object is deleted either way.
 /// </summary>
-public sealed partial class LabelledSetUploads(IObjectStore store, IOptions<RegistryOptions> options, ILogger<LabelledSetUploads> logger)
+public sealed class LabelledSetUploads(IObjectStore store, UploadService uploads, IOptions<RegistryOptions> options)
 {
     /// <exception cref="RequestRefusedException">413 past the limit; 400 empty or malformed; 503 the store cannot be reached.</exception>
     public async Task<LabelledSetRecord> StoreAsync(string model, Stream content, CancellationToken cancellationToken)
@@ -45,7 +45,7 @@ public sealed partial class LabelledSetUploads(IObjectStore store, IOptions<Regi
         }
         catch (StorageUnavailableException e)
         {
-            throw Unavailable(e);
+            throw UploadService.Unavailable(e);
         }
 
         try
@@ -76,33 +76,14 @@ public sealed partial class LabelledSetUploads(IObjectStore store, IOptions<Regi
         }
         catch (StorageUnavailableException e)
         {
-            throw Unavailable(e);
+            throw UploadService.Unavailable(e);
         }
         finally
         {
-            await DeleteStagingAsync(staged.Key);
-        }
-    }
-
-    private async Task DeleteStagingAsync(string key)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await store.DeleteAsync(key, timeout.Token);
-        }
-        catch (Exception e) when (e is StorageUnavailableException or OperationCanceledException)
-        {
-            LogStagingLeft(key, e.Message);
+            await uploads.DiscardAsync(new UploadService.StagedUpload(staged));
         }
     }
 
     private static RequestRefusedException TooLarge(int limit) =>
         RequestRefusedException.TooLarge($"'labelled_set': the labelled set is larger than the limit of {limit} bytes (Registry:MaxLabelledSetBytes)");
-
-    private static RequestRefusedException Unavailable(StorageUnavailableException e) =>
-        RequestRefusedException.Unavailable($"the object store is unavailable: {e.Message}");
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The staging object {Key} could not be deleted and is left in the bucket: {Reason}")]
-    private partial void LogStagingLeft(string key, string reason);
 }

@@ -20,8 +20,9 @@ public sealed class RegistryOptions
     /// <summary>
     /// Largest labelled set an upload may carry (default 64 MiB of JSON), counted on the bytes received; more is 413.
     /// The gateway reads it whole to check it: this, and the reader's 16 Mi values of 8 bytes, bound its memory per upload.
+    /// At most the 64 MiB inference's validation reads (<c>LabelledSetLimits.MaxBytes</c>), so every set accepted is scored.
     /// </summary>
-    [Range(1, 256 * 1024 * 1024, ErrorMessage = "Registry:MaxLabelledSetBytes must be between 1 and 268435456")]
+    [Range(1, 64 * 1024 * 1024, ErrorMessage = "Registry:MaxLabelledSetBytes must be between 1 and 67108864")]
     public int MaxLabelledSetBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>How often a gateway looks for versions waiting for validation (an upload to this gateway wakes it at once).</summary>

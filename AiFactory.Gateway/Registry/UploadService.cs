@@ -102,7 +102,7 @@ public sealed partial class UploadService(IObjectStore store, RegistryStore regi
     public static RequestRefusedException TooLarge(long limit) =>
         RequestRefusedException.TooLarge($"the model is larger than the limit of {limit} bytes (Registry:MaxUploadBytes)");
 
-    private static RequestRefusedException Unavailable(StorageUnavailableException e) =>
+    public static RequestRefusedException Unavailable(StorageUnavailableException e) =>
         RequestRefusedException.Unavailable($"the object store is unavailable: {e.Message}");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The staging object {Key} could not be deleted and is left in the bucket: {Reason}")]
