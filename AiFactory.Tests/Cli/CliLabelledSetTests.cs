@@ -11,7 +11,7 @@ public sealed class CliLabelledSetTests(AppHostFixture fixture)
     public async Task A_push_with_a_labelled_set_shows_its_score_in_the_validation_summary()
     {
         var model = RegistryClient.NewModelName("cli-labelled");
-        using var onnx = new TemporaryFile(OnnxModelWriter.WithDocString(OnnxModelWriter.Identity("FP32"), $"cli {Guid.NewGuid()}"), ".onnx");
+        using var onnx = IdentityModel();
         // Rows whose best classes are 1 and 0; the labels say 1 and 1: one of two right.
         using var set = new TemporaryFile("""
             { "metric": "argmax_accuracy", "output": "out_fp32", "samples": [
@@ -29,7 +29,7 @@ public sealed class CliLabelledSetTests(AppHostFixture fixture)
     public async Task A_malformed_labelled_set_is_refused_before_the_model_is_kept_with_the_readers_message()
     {
         var model = RegistryClient.NewModelName("cli-malformed");
-        using var onnx = new TemporaryFile(OnnxModelWriter.WithDocString(OnnxModelWriter.Identity("FP32"), $"cli {Guid.NewGuid()}"), ".onnx");
+        using var onnx = IdentityModel();
         using var set = new TemporaryFile("""
             { "metric": "exact_match", "output": "out_fp32", "samples": [
               { "inputs": [{ "name": "in_fp32", "datatype": "FP16", "shape": [1], "data": [1] }], "expected": { "datatype": "FP32", "shape": [1], "data": [1] } } ] }
@@ -40,4 +40,7 @@ public sealed class CliLabelledSetTests(AppHostFixture fixture)
         Assert.True(run.ExitCode == ExitCodes.Refused, run.ToString());
         Assert.Contains("'labelled_set': $.samples[0].inputs[0].datatype: 'FP16' is not supported (BOOL, UINT8, INT8, INT16, INT32, INT64, FP32, FP64) (HTTP 400 Bad Request)", run.Error);
     }
+
+    private static TemporaryFile IdentityModel() =>
+        new(OnnxModelWriter.WithDocString(OnnxModelWriter.Identity("FP32"), $"cli {Guid.NewGuid()}"), ".onnx");
 }
