@@ -6,6 +6,7 @@ public static class ModelTransforms
     public static IReadOnlyDictionary<string, IModelTransform> All { get; } = new IModelTransform[]
     {
         new GraphOptimizationTransform(),
+        new Int8StaticTransform(),
     }.ToDictionary(transform => transform.Name, StringComparer.Ordinal);
 
     /// <exception cref="TransformRefusedException">No transform has that name.</exception>
