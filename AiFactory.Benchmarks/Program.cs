@@ -22,7 +22,7 @@ using AiFactory.Evaluation.Ocr;
 //   dotnet run -c Release --project AiFactory.Benchmarks -- --evaluate [--seed 12] [--lines 300] [--pages 20]
 //       [--save-samples <folder>] [--output <file>]
 //       (task accuracy of the OCR sample models on the generated evaluation set; see EvaluationBenchmark)
-//   dotnet run -c Release --project AiFactory.Benchmarks -- --optimize [--seconds 2] [--seed 12] [--lines 300] [--pages 20]
+//   dotnet run -c Release --project AiFactory.Benchmarks -- --optimize [--seconds 1.5] [--rounds 3] [--seed 12] [--lines 300] [--pages 20]
 //       [--node-price 0.40] [--output docs/optimization.md]
 //       (every transform on each OCR sample model beside its FP32 parent; --output replaces that section of the file;
 //        see Optimization/OptimizationBenchmark)
@@ -120,7 +120,8 @@ async Task RunGatewayAsync()
 async Task OptimizeAsync()
 {
     var defaults = new OcrSetOptions();
-    var optimizeSeconds = double.Parse(Argument("--seconds") ?? "2", CultureInfo.InvariantCulture);
+    var optimizeSeconds = double.Parse(Argument("--seconds") ?? "1.5", CultureInfo.InvariantCulture);
+    var rounds = int.Parse(Argument("--rounds") ?? "3");
     // Console:Cost:CpuNodeHourPrice's default (AiFactory.Dashboard/Cost/CostOptions.cs); the console's appsettings sets none.
     var nodePrice = decimal.Parse(Argument("--node-price") ?? "0.40", CultureInfo.InvariantCulture);
     var variants = OptimizationBenchmark.Run(new OcrSetOptions
@@ -128,9 +129,9 @@ async Task OptimizeAsync()
         Seed = int.Parse(Argument("--seed") ?? defaults.Seed.ToString()),
         Lines = int.Parse(Argument("--lines") ?? defaults.Lines.ToString()),
         Pages = int.Parse(Argument("--pages") ?? defaults.Pages.ToString()),
-    }, TimeSpan.FromSeconds(optimizeSeconds), provider);
+    }, TimeSpan.FromSeconds(optimizeSeconds), rounds, provider);
     var section = OptimizationReport.ToMarkdown(variants, $"dotnet run -c Release --project AiFactory.Benchmarks -- {string.Join(' ', args)}",
-        nodePrice, "USD", optimizeSeconds, [1, 8, 32]);
+        nodePrice, "USD", optimizeSeconds, rounds, [1, 8, 32]);
     Console.WriteLine(section);
     if (output is not null)
     {

@@ -15,12 +15,17 @@ namespace AiFactory.Benchmarks.Optimization;
 /// <c>--optimize</c>: every transform of <see cref="ModelTransforms.All"/> on each OCR sample model, each output
 /// beside its FP32 parent in one run: size, batch-1 latency, throughput by batch, drift and task accuracy on the
 /// evaluation set, cost per 1,000 inferences. In-process ONNX Runtime through the server's <see cref="SessionFactory"/>
-/// with the default model config (intra_op_threads 0: one thread per core; graph_optimization_level all).
+/// with the default model config (intra_op_threads 0: one thread per core; graph_optimization_level all). A model's
+/// parent and children are timed in turn, round after round, and each figure is the median of its rounds, so a
+/// burst of load on a shared machine falls on all of them rather than on one.
 /// </summary>
 public static class OptimizationBenchmark
 {
     /// <summary>A sample model at its served shape (models/*/config.json) and the batch sizes measured.</summary>
     private sealed record SampleModel(string Name, int Height, int Width, int[] Batches);
+
+    /// <summary>A parent or a transform's output, open for measuring.</summary>
+    private sealed record Candidate(string? Transform, byte[] Bytes, double TransformSeconds, InferenceSession Session);
 
     private static readonly SampleModel[] Models =
     [
@@ -31,7 +36,7 @@ public static class OptimizationBenchmark
         new(OcrModels.Detection, 640, 640, [1, 8]),
     ];
 
-    public static IReadOnlyList<OptimizedVariant> Run(OcrSetOptions setOptions, TimeSpan duration, string? provider)
+    public static IReadOnlyList<OptimizedVariant> Run(OcrSetOptions setOptions, TimeSpan duration, int rounds, string? provider)
     {
         var dictionary = RecognitionDictionary.Load(Path.Combine(Paths.Root, "models", OcrModels.Recognition, OcrModels.DictionaryFileName));
         var set = OcrEvaluationSet.Generate(setOptions, dictionary);
@@ -42,87 +47,109 @@ public static class OptimizationBenchmark
             config.ExecutionProvider = provider;
         }
 
-        var measurer = new VariantMeasurer(new SessionFactory(NullLogger<SessionFactory>.Instance), config, set, dictionary, duration);
+        var factory = new SessionFactory(NullLogger<SessionFactory>.Instance);
         var variants = new List<OptimizedVariant>();
         foreach (var model in Models)
         {
             var task = OcrModels.TaskOf(model.Name)!.Value;
             var parentBytes = File.ReadAllBytes(Paths.Model(model.Name));
-            using var parent = measurer.Open(parentBytes);
-            variants.Add(measurer.Measure(model.Name, null, parentBytes, 0, parent, null, task, model.Height, model.Width, model.Batches));
-            Console.WriteLine(variants[^1]);
-
-            var calibration = new CalibrationData(source, [.. OcrTaskEvaluation.CalibrationInputs(task, set)
-                .Select(tensor => (IReadOnlyDictionary<string, FloatTensor>)new Dictionary<string, FloatTensor> { ["x"] = tensor })]);
-            foreach (var transform in ModelTransforms.All.Values.OrderBy(transform => transform.Name, StringComparer.Ordinal))
+            List<Candidate> candidates = [new(null, parentBytes, 0, Open(factory, config, parentBytes))];
+            try
             {
-                var clock = Stopwatch.StartNew();
-                TransformResult result;
-                try
+                var calibration = new CalibrationData(source, [.. OcrTaskEvaluation.CalibrationInputs(task, set)
+                    .Select(tensor => (IReadOnlyDictionary<string, FloatTensor>)new Dictionary<string, FloatTensor> { ["x"] = tensor })]);
+                foreach (var transform in ModelTransforms.All.Values.OrderBy(transform => transform.Name, StringComparer.Ordinal))
                 {
-                    result = transform.Apply(new TransformInput(parentBytes, OnnxModelFile.Read(parentBytes), TransformOptions.Default, calibration));
-                }
-                catch (TransformRefusedException refused)
-                {
-                    variants.Add(new OptimizedVariant(model.Name, transform.Name, Refusal: refused.Message));
-                    Console.WriteLine(variants[^1]);
-                    continue;
+                    var clock = Stopwatch.StartNew();
+                    try
+                    {
+                        var result = transform.Apply(new TransformInput(parentBytes, OnnxModelFile.Read(parentBytes), TransformOptions.Default, calibration));
+                        candidates.Add(new(transform.Name, result.Bytes, clock.Elapsed.TotalSeconds, Open(factory, config, result.Bytes)));
+                        Console.WriteLine($"{model.Name} {transform.Name}: made in {clock.Elapsed.TotalSeconds:F1} s");
+                    }
+                    catch (TransformRefusedException refused)
+                    {
+                        variants.Add(new OptimizedVariant(model.Name, transform.Name, Refusal: refused.Message));
+                        Console.WriteLine(variants[^1]);
+                    }
                 }
 
-                using var candidate = measurer.Open(result.Bytes);
-                variants.Add(measurer.Measure(model.Name, transform.Name, result.Bytes, clock.Elapsed.TotalSeconds, candidate, parent, task,
-                    model.Height, model.Width, model.Batches));
-                Console.WriteLine(variants[^1]);
+                var timings = Time(candidates, model, duration, rounds);
+                var parent = candidates[0].Session;
+                foreach (var (candidate, timing) in candidates.Zip(timings))
+                {
+                    var (headline, drift) = Accuracy(candidate.Session, candidate.Transform is null ? null : parent, task, set, dictionary);
+                    variants.Add(new OptimizedVariant(model.Name, candidate.Transform, candidate.Bytes.LongLength, candidate.TransformSeconds,
+                        timing.Batch1.P50Ms, timing.Batch1.P95Ms, timing.Throughput, drift, headline));
+                    Console.WriteLine(variants[^1]);
+                }
+            }
+            finally
+            {
+                candidates.ForEach(candidate => candidate.Session.Dispose());
             }
         }
 
         return variants;
     }
 
-    /// <summary>Opens and measures one model; sessions are built from a temporary file, as a replica loads a version.</summary>
-    private sealed class VariantMeasurer(SessionFactory factory, ModelConfig config, OcrEvaluationSet set, RecognitionDictionary dictionary, TimeSpan duration)
+    /// <summary>Sessions are built from a file, as a replica loads a version.</summary>
+    private static InferenceSession Open(SessionFactory factory, ModelConfig config, byte[] bytes)
     {
-        public InferenceSession Open(byte[] bytes)
+        var path = Path.Combine(Path.GetTempPath(), $"aifactory-optimize-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, bytes);
+        try
         {
-            var path = Path.Combine(Path.GetTempPath(), $"aifactory-optimize-{Guid.NewGuid():N}.onnx");
-            File.WriteAllBytes(path, bytes);
-            try
+            return factory.Create(path, config).Session;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Each candidate at each batch size, one caller, in turn for <paramref name="rounds"/> rounds; the median of each.</summary>
+    private static List<(Measurement Batch1, Dictionary<int, double> Throughput)> Time(List<Candidate> candidates, SampleModel model, TimeSpan duration, int rounds)
+    {
+        var inputs = model.Batches.ToDictionary(batch => batch,
+            batch => new FloatTensor(InProcessBenchmark.RandomFloats(batch * 3 * model.Height * model.Width, batch), [batch, 3, model.Height, model.Width]));
+        var measured = candidates.Select(_ => model.Batches.ToDictionary(batch => batch, _ => new List<Measurement>())).ToList();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (candidate, byBatch) in candidates.Zip(measured))
             {
-                return factory.Create(path, config).Session;
+                var run = OnnxModelRun.For(candidate.Session);
+                foreach (var (batch, input) in inputs)
+                {
+                    byBatch[batch].Add(Measurement.RunAsync(1, duration, () => Task.FromResult(run(input).Shape[0])).GetAwaiter().GetResult());
+                }
             }
-            finally
-            {
-                File.Delete(path);
-            }
+
+            Console.WriteLine($"{model.Name}: timing round {round + 1} of {rounds} done");
         }
 
-        public OptimizedVariant Measure(string model, string? transform, byte[] bytes, double transformSeconds, InferenceSession session,
-            InferenceSession? parent, OcrTask task, int height, int width, int[] batches)
-        {
-            var throughput = new Dictionary<int, double>();
-            Measurement? batch1 = null;
-            foreach (var batch in batches)
-            {
-                var input = new FloatTensor(InProcessBenchmark.RandomFloats(batch * 3 * height * width, batch), [batch, 3, height, width]);
-                var run = OnnxModelRun.For(session);
-                var measured = Measurement.RunAsync(1, duration, () => Task.FromResult(run(input).Shape[0])).GetAwaiter().GetResult();
-                throughput[batch] = measured.ItemsPerSecond;
-                batch1 ??= batch == 1 ? measured : null;
-            }
+        return [.. measured.Select(byBatch => (Measurement.Median(byBatch[1]),
+            byBatch.ToDictionary(pair => pair.Key, pair => Measurement.Median(pair.Value).ItemsPerSecond)))];
+    }
 
-            var drift = new DriftMeter();
-            var candidateRun = OnnxModelRun.For(session);
-            ModelRun measuredRun = parent is null ? candidateRun : Drifting(candidateRun, OnnxModelRun.For(parent), drift);
-            var headline = OcrTaskEvaluation.Measure(task, measuredRun, set, dictionary).Headline;
-            return new OptimizedVariant(model, transform, bytes.LongLength, transformSeconds, batch1?.P50Ms ?? double.NaN, batch1?.P95Ms ?? double.NaN,
-                throughput, parent is null ? null : drift.Result, headline);
+    /// <summary>The headline metric on the set and, beside a parent, the drift of the first output from the parent's on the same inputs.</summary>
+    private static (TaskMetric Headline, (double Max, double Mean)? Drift) Accuracy(InferenceSession session, InferenceSession? parent, OcrTask task,
+        OcrEvaluationSet set, RecognitionDictionary dictionary)
+    {
+        var run = OnnxModelRun.For(session);
+        if (parent is null)
+        {
+            return (OcrTaskEvaluation.Measure(task, run, set, dictionary).Headline, null);
         }
 
-        private static ModelRun Drifting(ModelRun candidate, ModelRun parent, DriftMeter drift) => input =>
+        var drift = new DriftMeter();
+        var parentRun = OnnxModelRun.For(parent);
+        var headline = OcrTaskEvaluation.Measure(task, input =>
         {
-            var answer = candidate(input);
-            drift.Add(parent(input).Data, answer.Data);
+            var answer = run(input);
+            drift.Add(parentRun(input).Data, answer.Data);
             return answer;
-        };
+        }, set, dictionary).Headline;
+        return (headline, drift.Result);
     }
 }

@@ -8,7 +8,7 @@ public static class OptimizationReport
 {
     public const string Heading = "## Optimized versions beside their parents";
 
-    public static string ToMarkdown(IReadOnlyList<OptimizedVariant> variants, string command, decimal nodeHourPrice, string currency, double seconds, int[] batchColumns)
+    public static string ToMarkdown(IReadOnlyList<OptimizedVariant> variants, string command, decimal nodeHourPrice, string currency, double seconds, int rounds, int[] batchColumns)
     {
         var text = new StringBuilder();
         text.AppendLine(Heading);
@@ -19,10 +19,12 @@ public static class OptimizationReport
         text.AppendLine();
         text.AppendLine(Invariant($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared with other builds), one run, ") +
                         "in-process ONNX Runtime through the server's SessionFactory with the default model config (intra_op_threads 0 = one per core, " +
-                        Invariant($"graph_optimization_level all, CPU), one caller, {seconds} s per figure after a warmup. ") +
+                        Invariant($"graph_optimization_level all, CPU), one caller, {seconds} s per figure after a warmup, each figure the median of {rounds} rounds ") +
+                        "in which a model's parent and children are timed in turn. " +
                         "Inputs for timing: random at the served shapes (direction [N,3,48,192], recognition [N,3,48,320], detection [N,3,640,640]; " +
                         "detection at batch 1 and 8 only). Drift: max / mean absolute difference of the first output from the FP32 parent's over the " +
-                        "evaluation set inputs. Accuracy: the headline metric on the evaluation set. Cost per 1,000 inferences: CPU node price " +
+                        "evaluation set inputs. Accuracy: the headline metric on the evaluation set, which is also int8-static's calibration set (the default for " +
+                        "these models). Transforms with their default options (graph: basic; int8-static: minmax). Cost per 1,000 inferences: CPU node price " +
                         Invariant($"{nodeHourPrice} {currency}/h (Console:Cost:CpuNodeHourPrice) / (best throughput × 3600) × 1000."));
         text.AppendLine();
         text.Append("| model | transform | size MB | × parent | p50 ms batch 1 | p95 ms batch 1 | ");

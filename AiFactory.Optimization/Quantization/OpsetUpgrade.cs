@@ -30,7 +30,7 @@ internal static class OpsetUpgrade
         }
 
         var copy = model.Clone();
-        var names = copy.Graph.Node.SelectMany(node => node.Output).Concat(copy.Graph.Initializer.Select(tensor => tensor.Name)).ToHashSet(StringComparer.Ordinal);
+        var names = new GraphNames(copy.Graph);
         foreach (var node in copy.Graph.Node.Where(node => node.Domain is "" or "ai.onnx"))
         {
             if (Unconvertible.Contains(node.OpType))
@@ -58,7 +58,7 @@ internal static class OpsetUpgrade
     }
 
     /// <summary>Each named attribute becomes the node's next input, an initializer; a missing one an empty (omitted) input.</summary>
-    private static void MoveToInputs(GraphProto graph, NodeProto node, HashSet<string> names, params (string Attribute, Func<string, AttributeProto, TensorProto> Tensor)[] inputs)
+    private static void MoveToInputs(GraphProto graph, NodeProto node, GraphNames names, params (string Attribute, Func<string, AttributeProto, TensorProto> Tensor)[] inputs)
     {
         var trailing = new List<string>();
         foreach (var (attribute, tensor) in inputs)
@@ -69,12 +69,7 @@ internal static class OpsetUpgrade
                 continue;
             }
 
-            var name = $"{node.Output[0]}_{attribute}";
-            for (var i = 1; !names.Add(name); i++)
-            {
-                name = $"{node.Output[0]}_{attribute}_{i}";
-            }
-
+            var name = names.Fresh($"{node.Output[0]}_{attribute}");
             graph.Initializer.Add(tensor(name, value));
             node.Attribute.Remove(value);
             node.Input.AddRange(trailing);
@@ -83,7 +78,7 @@ internal static class OpsetUpgrade
         }
     }
 
-    private static TensorProto Float(string name, AttributeProto value) => FloatTensors.Float(name, [], [value.F]);
+    private static TensorProto Float(string name, AttributeProto value) => TensorData.Float(name, [], [value.F]);
 
     private static TensorProto Ints(string name, AttributeProto value)
     {

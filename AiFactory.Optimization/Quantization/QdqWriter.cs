@@ -12,7 +12,7 @@ internal sealed class QdqWriter
 {
     private readonly GraphProto _graph;
     private readonly IReadOnlyDictionary<string, (float Min, float Max)> _ranges;
-    private readonly HashSet<string> _names;
+    private readonly GraphNames _names;
     private readonly List<NodeProto> _nodes = [];
     private readonly string _domain;
 
@@ -27,8 +27,7 @@ internal sealed class QdqWriter
         _graph = graph;
         _domain = domain;
         _ranges = ranges;
-        _names = [.. graph.Node.SelectMany(node => node.Input.Concat(node.Output).Append(node.Name)),
-            .. graph.Initializer.Select(tensor => tensor.Name), .. graph.Input.Select(input => input.Name)];
+        _names = new GraphNames(graph);
     }
 
     /// <summary>The quantized copy of <paramref name="model"/>.</summary>
@@ -116,15 +115,15 @@ internal sealed class QdqWriter
         var (min, max) = _ranges[activation];
         var (scale, zeroPoint) = QuantizationParameters.Activation(min, max);
         parameters = (Unique($"{activation}_scale"), Unique($"{activation}_zero_point"), scale);
-        _graph.Initializer.Add(FloatTensors.Float(parameters.Scale, [], [scale]));
-        _graph.Initializer.Add(FloatTensors.UInt8(parameters.ZeroPoint, [], [zeroPoint]));
+        _graph.Initializer.Add(TensorData.Float(parameters.Scale, [], [scale]));
+        _graph.Initializer.Add(TensorData.UInt8(parameters.ZeroPoint, [], [zeroPoint]));
         return _parameters[activation] = parameters;
     }
 
     /// <summary>int8 symmetric, per output channel (axis 0) or per tensor; returns the scale of each output channel.</summary>
     private float[] QuantizeWeight(NodeProto node, QuantizableNode plan)
     {
-        var values = FloatTensors.Values(plan.Weight);
+        var values = TensorData.ReadFloats(plan.Weight);
         var channels = plan.WeightAxis is null ? 1 : (int)plan.Weight.Dims[0];
         var perChannel = values.Length / channels;
         var scales = new float[channels];
@@ -150,9 +149,9 @@ internal sealed class QdqWriter
         var q = Unique($"{name}_quantized");
         var scale = Unique($"{name}_scale");
         var zeroPoint = Unique($"{name}_zero_point");
-        _graph.Initializer.Add(FloatTensors.Int8(q, plan.Weight.Dims, quantized));
-        _graph.Initializer.Add(FloatTensors.Float(scale, parameterDims, scales));
-        _graph.Initializer.Add(FloatTensors.Int8(zeroPoint, parameterDims, new sbyte[channels]));
+        _graph.Initializer.Add(TensorData.Int8(q, plan.Weight.Dims, quantized));
+        _graph.Initializer.Add(TensorData.Float(scale, parameterDims, scales));
+        _graph.Initializer.Add(TensorData.Int8(zeroPoint, parameterDims, new sbyte[channels]));
         var dequantized = Unique($"{name}_dequantized");
         _nodes.Add(Dequantize(q, scale, zeroPoint, dequantized, plan.WeightAxis));
         node.Input[1] = dequantized;
@@ -162,15 +161,15 @@ internal sealed class QdqWriter
     /// <summary>int32 at scale input scale × weight scale of its channel, zero point 0.</summary>
     private void QuantizeBias(NodeProto node, TensorProto bias, float[] weightScales, float inputScale)
     {
-        var values = FloatTensors.Values(bias);
+        var values = TensorData.ReadFloats(bias);
         var scales = weightScales.Select(weightScale => inputScale * weightScale).ToArray();
         var quantized = values.Select((value, channel) => QuantizationParameters.QuantizeBias(value, scales[channel])).ToArray();
         var q = Unique($"{bias.Name}_quantized");
         var scale = Unique($"{bias.Name}_scale");
         var zeroPoint = Unique($"{bias.Name}_zero_point");
-        _graph.Initializer.Add(FloatTensors.Int32(q, bias.Dims, quantized));
-        _graph.Initializer.Add(FloatTensors.Float(scale, [scales.Length], scales));
-        _graph.Initializer.Add(FloatTensors.Int32(zeroPoint, [scales.Length], new int[scales.Length]));
+        _graph.Initializer.Add(TensorData.Int32(q, bias.Dims, quantized));
+        _graph.Initializer.Add(TensorData.Float(scale, [scales.Length], scales));
+        _graph.Initializer.Add(TensorData.Int32(zeroPoint, [scales.Length], new int[scales.Length]));
         var dequantized = Unique($"{bias.Name}_dequantized");
         _nodes.Add(Dequantize(q, scale, zeroPoint, dequantized, axis: 0));
         node.Input[2] = dequantized;
@@ -211,14 +210,5 @@ internal sealed class QdqWriter
         return node;
     }
 
-    private string Unique(string name)
-    {
-        var unique = name;
-        for (var i = 1; !_names.Add(unique); i++)
-        {
-            unique = $"{name}_{i}";
-        }
-
-        return unique;
-    }
+    private string Unique(string name) => _names.Fresh(name);
 }

@@ -26,7 +26,7 @@ internal sealed record QuantizableNode(NodeProto Node, string Activation, Tensor
         foreach (var node in graph.Node)
         {
             if (node.Input.Count < 2 || initializers.ContainsKey(node.Input[0])
-                || !initializers.TryGetValue(node.Input[1], out var weight) || !FloatTensors.IsFloat(weight))
+                || !initializers.TryGetValue(node.Input[1], out var weight) || TensorData.TypeOf(weight) != TensorProto.Types.DataType.Float)
             {
                 continue;
             }
@@ -34,7 +34,7 @@ internal sealed record QuantizableNode(NodeProto Node, string Activation, Tensor
             switch (node.OpType)
             {
                 case "Conv" when weight.Dims.Count >= 3:
-                    var bias = node.Input.Count > 2 && initializers.TryGetValue(node.Input[2], out var b) && FloatTensors.IsFloat(b) ? b : null;
+                    var bias = node.Input.Count > 2 && initializers.TryGetValue(node.Input[2], out var b) && TensorData.TypeOf(b) == TensorProto.Types.DataType.Float ? b : null;
                     found.Add(new(node, node.Input[0], weight, bias, WeightAxis: 0));
                     break;
                 case "MatMul" or "Gemm" when weight.Dims.Count == 2:
