@@ -15,10 +15,26 @@ public static class TensorData
 
     public static TensorProto.Types.DataType TypeOf(TensorProto tensor) => (TensorProto.Types.DataType)tensor.DataType;
 
-    public static long ElementCount(TensorProto tensor) => tensor.Dims.Aggregate(1L, (product, dimension) => product * dimension);
+    /// <summary>The number of values the tensor's dimensions declare; -1 when they declare no real count (a negative or overflowing dimension).</summary>
+    public static long ElementCount(TensorProto tensor)
+    {
+        long count = 1;
+        foreach (var dimension in tensor.Dims)
+        {
+            if (dimension < 0 || (dimension > 0 && count > long.MaxValue / dimension))
+            {
+                return -1;
+            }
 
-    /// <summary>The values of an FP32 tensor, row-major.</summary>
-    /// <exception cref="InvalidOperationException">The tensor is not FP32, or its data does not match its dimensions.</exception>
+            count *= dimension;
+        }
+
+        return count;
+    }
+
+    /// <summary>The values of an FP32 tensor, row-major, as many as its data holds.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not FP32 (a caller's mistake).</exception>
+    /// <exception cref="TransformRefusedException">The data holds a different count of values than the dimensions declare (a malformed file).</exception>
     public static float[] ReadFloats(TensorProto tensor)
     {
         if (TypeOf(tensor) != TensorProto.Types.DataType.Float)
@@ -29,9 +45,10 @@ public static class TensorData
         var values = tensor.RawData.IsEmpty
             ? tensor.FloatData.ToArray()
             : MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
-        if (values.Length != ElementCount(tensor))
+        if (values.Length != ElementCount(tensor) || tensor.RawData.Length % sizeof(float) != 0)
         {
-            throw new InvalidOperationException($"tensor '{tensor.Name}' holds {values.Length} values for dimensions [{string.Join(",", tensor.Dims)}]");
+            throw new TransformRefusedException(
+                $"tensor '{tensor.Name}' holds {values.Length} values where its dimensions [{string.Join(",", tensor.Dims)}] declare {ElementCount(tensor)}");
         }
 
         return values;

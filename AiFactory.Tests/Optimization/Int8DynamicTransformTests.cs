@@ -32,6 +32,20 @@ public sealed class Int8DynamicTransformTests
     }
 
     [Fact]
+    public void A_weight_holding_fewer_values_than_its_dimensions_declare_is_refused_naming_it()
+    {
+        // The attack: a crafted file whose [64, 32] weight carries the bytes of 64 × 31 values, so a reader trusting
+        // the declared dimensions would index past the data it received.
+        var model = GeneratedModels.Linear();
+        var weight = model.Graph.Initializer.Single(tensor => tensor.Name == "w1");
+        weight.RawData = Google.Protobuf.ByteString.CopyFrom(weight.RawData.Span[..(64 * 31 * 4)]);
+
+        var refused = Assert.Throws<TransformRefusedException>(() => Apply("int8-dynamic", model));
+
+        Assert.Equal("tensor 'w1' holds 1984 values where its dimensions [64,32] declare 2048", refused.Message);
+    }
+
+    [Fact]
     public void A_convolutional_model_is_refused_and_pointed_at_int8_static()
     {
         var refused = Assert.Throws<TransformRefusedException>(() => Apply("int8-dynamic", GeneratedModels.Convolution()));
