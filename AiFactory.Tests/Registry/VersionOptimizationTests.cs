@@ -144,6 +144,60 @@ public sealed class VersionOptimizationTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Int8_static_calibrates_on_the_parents_own_labelled_set_and_a_model_with_neither_set_nor_evaluation_set_is_refused_422()
+    {
+        // A small CNN that is none of the OCR samples: its only calibration inputs are the samples uploaded with it.
+        using var admin = fixture.CreateGatewayClient();
+        var cnn = AiFactory.Optimization.Onnx.OnnxModelFile.Write(AiFactory.Tests.Optimization.GeneratedModels.TwoConvolutions(17));
+        var withSamples = RegistryClient.NewModelName("calibrated");
+        using (var form = new MultipartFormDataContent
+               {
+                   { new StringContent(CalibrationSamples(3), Encoding.UTF8, "application/json"), "labelled_set", "samples.json" },
+                   { new ByteArrayContent(cnn), "model", "model.onnx" },
+               })
+        using (var uploaded = await admin.PostAsync(RegistryClient.VersionsPath(withSamples), form).WaitAsync(Timeout))
+        {
+            Assert.True(uploaded.StatusCode == HttpStatusCode.Created, await uploaded.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal("ready", (await admin.WaitForValidationAsync(withSamples, 1))["state"]!.GetValue<string>());
+
+        var (status, body) = await OptimizeAsync(admin, withSamples, 1, """{"transform": "int8-static"}""");
+
+        Assert.True(status == HttpStatusCode.Created, $"{(int)status} {body}");
+        var transform = JsonNode.Parse(body!)!["lineage"]!["transform"]!;
+        Assert.Equal(("int8-static", "the version's labelled set (3 samples)", 2),
+            (transform["name"]!.GetValue<string>(), transform["calibration"]!.GetValue<string>(), transform["details"]!["nodes_quantized"]!.GetValue<int>()));
+        var validated = await admin.WaitForValidationAsync(withSamples, 2);
+        Assert.True(validated["state"]!.GetValue<string>() == "ready", validated.ToJsonString());
+
+        // The same network uploaded without samples: nothing to calibrate on, the transform's own reason.
+        var withoutSamples = RegistryClient.NewModelName("uncalibrated");
+        await admin.UploadReadyAsync(withoutSamples, cnn);
+        var (refused, error) = await OptimizeAsync(admin, withoutSamples, 1, """{"transform": "int8-static"}""");
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, AiFactory.Optimization.Transforms.Int8StaticTransform.NoCalibrationReason), (refused, error));
+    }
+
+    /// <summary>A labelled set of <paramref name="count"/> random [1, 3, 16, 16] images (a seed each); its expectations only satisfy the format.</summary>
+    private static string CalibrationSamples(int count) => new JsonObject
+    {
+        ["metric"] = "max_abs_error",
+        ["output"] = "y",
+        ["samples"] = new JsonArray([.. Enumerable.Range(0, count).Select(seed => (JsonNode)new JsonObject
+        {
+            ["inputs"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "x", ["datatype"] = "FP32", ["shape"] = new JsonArray(1, 3, 16, 16),
+                ["data"] = new JsonArray([.. SampleModels.RandomImage(seed, 3 * 16 * 16).Select(value => (JsonNode)value)]),
+            }),
+            ["expected"] = new JsonObject
+            {
+                ["datatype"] = "FP32", ["shape"] = new JsonArray(1, 4, 16, 16), ["data"] = new JsonArray([.. Enumerable.Repeat(0, 4 * 16 * 16).Select(value => (JsonNode)value)]),
+            },
+        })]),
+    }.ToJsonString();
+
+    [Fact]
     public async Task A_parent_that_is_not_ready_is_a_409_and_an_unknown_one_a_404()
     {
         using var admin = fixture.CreateGatewayClient();
