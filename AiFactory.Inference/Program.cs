@@ -19,6 +19,7 @@ app.MapRepositoryApi();
 app.MapStatisticsApi();
 app.MapReplicaStatusApi();
 app.MapValidationApi();
+app.MapAnalyzerApi();
 app.MapGrpcService<InferenceGrpcService>();
 
 app.Run();
