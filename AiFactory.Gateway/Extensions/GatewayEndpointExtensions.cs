@@ -57,6 +57,7 @@ public static class GatewayEndpointExtensions
         app.MapModelsApi();
         app.MapTrafficApi();
         app.MapAuditApi();
+        app.MapAnalyzerApi();
         if (app.Environment.IsDevelopment())
         {
             app.MapOpenApi();

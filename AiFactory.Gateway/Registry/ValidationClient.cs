@@ -82,7 +82,8 @@ public sealed class ValidationClient(HttpClient inference)
         return new ValidationOutcome(VersionStates.Ready, reason, report, storedSignature, opset, producer);
     }
 
-    private static JsonObject Artifact(VersionRecord version) => new()
+    /// <summary>A version's artifact as inference fetches and checks it (the analyzer sends it too).</summary>
+    public static JsonObject Artifact(VersionRecord version) => new()
     {
         ["version"] = version.Version,
         ["storage_key"] = version.StorageKey,
