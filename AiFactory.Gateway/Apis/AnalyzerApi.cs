@@ -51,9 +51,17 @@ public static class AnalyzerApi
             var other => throw RequestRefusedException.Conflict($"version {number} of model '{name}' is {other.State}: only a ready version can be analyzed"),
         };
 
-        context.Response.Headers.RetryAfter = AnalyzerClient.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var result = await analyzer.AnalyzeAsync(found, request, cancellationToken);
-        context.Response.Headers.Remove("Retry-After");
+        string result;
+        try
+        {
+            result = await analyzer.AnalyzeAsync(found, request, cancellationToken);
+        }
+        catch (RequestRefusedException busy) when (busy.Status == StatusCodes.Status429TooManyRequests)
+        {
+            context.Response.Headers.RetryAfter = AnalyzerClient.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            throw;
+        }
+
         var id = await analyses.AddAsync(name, number, request.Objective.ToJsonString(), result, context.GetApiKey()!.Id, cancellationToken);
         var answer = new JsonObject { ["id"] = id };
         foreach (var (field, value) in (JsonObject)JsonNode.Parse(result)!)
