@@ -42,11 +42,12 @@ internal sealed class AdminApiClient : IDisposable
     public Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, path), RequestTimeout, cancellationToken);
 
-    public Task<JsonNode> SendJsonAsync(HttpMethod method, string path, JsonNode body, CancellationToken cancellationToken) =>
+    /// <param name="timeout">How long the call may take; the default suits short calls (an analysis takes minutes).</param>
+    public Task<JsonNode> SendJsonAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         SendAsync(new HttpRequestMessage(method, path)
         {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
-        }, RequestTimeout, cancellationToken);
+            Content = body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        }, timeout ?? RequestTimeout, cancellationToken);
 
     public Task<JsonNode> DeleteAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Delete, path), RequestTimeout, cancellationToken);

@@ -19,6 +19,10 @@ internal static class AdminPaths
 
     public static string Version(string model, string version) => $"{Versions(model)}/{Segment(version, "version")}";
 
+    public static string Analyze(string model, string version) => $"{Version(model, version)}/analyze";
+
+    public static string ApplyAnalysis(string id) => $"api/admin/analyses/{Segment(id, "analysis id")}/apply";
+
     public static string Traffic(string model) => $"{Model(model)}/traffic";
 
     public static string Rollback(string model) => $"{Model(model)}/rollback";

@@ -5,7 +5,7 @@ using AiFactory.Cli.Output;
 
 namespace AiFactory.Cli.Commands;
 
-/// <summary><c>aifactory models push|list|show</c>.</summary>
+/// <summary><c>aifactory models push|analyze|list|show</c>.</summary>
 internal static class ModelsCommand
 {
     public static Command Create(CliContext context)
@@ -22,6 +22,7 @@ internal static class ModelsCommand
         return new Command("models", "Upload model versions and see what the registry holds")
         {
             ModelsPushCommand.Create(context),
+            ModelsAnalyzeCommand.Create(context),
             list,
             show,
         };

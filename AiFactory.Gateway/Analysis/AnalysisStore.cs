@@ -32,13 +32,14 @@ public sealed class AnalysisStore(NpgsqlDataSource dataSource)
             VALUES (@model, @version, @objective::jsonb, @result::jsonb, @keyId) RETURNING id
             """, new { model, version, objective, result, keyId }, transaction, cancellationToken: cancellationToken));
         using var answer = JsonDocument.Parse(result);
+        using var asked = JsonDocument.Parse(objective);
         var recommendation = answer.RootElement.TryGetProperty("recommendation", out var found) && found.ValueKind == JsonValueKind.Object
             ? found.GetProperty("changes").Clone()
             : (JsonElement?)null;
         await AuditLog.AppendAsync(connection, transaction, new AuditEntry(keyId, AuditAction, model, version, After: new
         {
             Analysis = id,
-            Objective = JsonDocument.Parse(objective).RootElement,
+            Objective = asked.RootElement,
             Answer = answer.RootElement.GetProperty("answer").GetString(),
             RecommendedChanges = recommendation,
         }), cancellationToken);

@@ -73,7 +73,7 @@ public static class AnalyzerApi
     }
 
     private static async Task<Created<VersionView>> ApplyAsync(string id, HttpContext context, RegistryStore registry, AnalysisStore analyses,
-        CancellationToken cancellationToken)
+        ValidationWorker validation, CancellationToken cancellationToken)
     {
         var number = long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed > 0
             ? parsed
@@ -101,7 +101,7 @@ public static class AnalyzerApi
         };
         var added = await registry.AddDerivedVersionAsync(new RegistryStore.DerivedVersion(analysis.Model, analysis.Version, parent.Sha256, parent.SizeBytes,
             parent.StorageKey, recommendation["config"]!.ToJsonString(), lineage.ToJsonString(), context.GetApiKey()!.Id), cancellationToken);
-        context.RequestServices.GetRequiredService<ValidationWorker>().Wake();
+        validation.Wake();
         return TypedResults.Created($"{ModelsApi.Prefix}/{added.Model}/versions/{added.Version}", VersionView.Of(added));
     }
 }

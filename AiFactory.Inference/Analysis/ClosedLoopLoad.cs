@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using AiFactory.Inference.Batching;
-using AiFactory.Inference.Protocol;
 
 namespace AiFactory.Inference.Analysis;
 
@@ -50,8 +49,9 @@ public static class ClosedLoopLoad
             {
                 await executor.ExecuteAsync(work, cancellationToken);
             }
-            catch (InferenceError)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Refused (a full queue) or failed: the point failed a request, which disqualifies it.
                 ok = false;
             }
 

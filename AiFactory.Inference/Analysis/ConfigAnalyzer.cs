@@ -54,7 +54,14 @@ public sealed class ConfigAnalyzer(SessionFactory sessions, InferenceMetrics met
         finally
         {
             _oneAtATime.Release();
-            folder.Delete(recursive: true);
+            try
+            {
+                folder.Delete(recursive: true);
+            }
+            catch (IOException e)
+            {
+                logger.LogWarning("Could not delete the analysis folder {Folder}: {Reason}", folder.FullName, e.Message);
+            }
         }
     }
 
