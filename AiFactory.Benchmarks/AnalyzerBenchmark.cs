@@ -54,11 +54,17 @@ internal static class AnalyzerBenchmark
         var recommended = result.Recommendation?.Row;
         var text = new StringBuilder();
         text.AppendLine(Heading).AppendLine();
-        text.AppendLine(Invariant($"`{command}` ({DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores). The classifier (`text-direction`) and its "
-                                  + $"shipped `config.json`, analyzed in process by the analyzer a replica runs (`POST /internal/analyze`), default sweep: "
-                                  + $"{result.Table.Count / Math.Max(1, result.Baseline.Count)} configurations × {result.Baseline.Count} concurrency levels, "
-                                  + $"{result.SecondsPerPoint} s a point, objective p95 ≤ {result.Objective.LatencyMs} ms. Each row is the configuration's best "
-                                  + "point that meets the objective."));
+        text.AppendLine(Invariant($"`{command}` ({DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores). The classifier (`text-direction`) and its ",
+                                  $"shipped `config.json`, analyzed in process by the analyzer a replica runs (`POST /internal/analyze`), default sweep: ",
+                                  $"{result.Table.Count / Math.Max(1, result.Baseline.Count)} configurations × {result.Baseline.Count} concurrency levels, ",
+                                  $"{result.SecondsPerPoint} s a point, objective p95 ≤ {result.Objective.LatencyMs} ms. Each row is the configuration's best ",
+                                  $"point that meets the objective."));
+        if (File.Exists("/proc/loadavg"))
+        {
+            // The machine is shared: say how busy it was, since every figure below depends on it.
+            text.AppendLine().AppendLine($"Load average when the run ended (1, 5, 15 min): {string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3))}.");
+        }
+
         foreach (var note in result.Notes)
         {
             text.AppendLine().AppendLine(note + ".");
@@ -74,8 +80,8 @@ internal static class AnalyzerBenchmark
         text.AppendLine("| settings | concurrency | throughput (items/s) | p50 ms | p95 ms | p99 ms | meets |").AppendLine("|---|---|---|---|---|---|---|");
         foreach (var row in result.Table)
         {
-            text.AppendLine(Invariant($"| {(row.Baseline ? "**shipped** " : "")}{Settings(row)} | {row.Concurrency} | {row.ThroughputPerSecond:0.#} | {row.P50Ms:0.##} | "
-                                      + $"{row.P95Ms:0.##} | {row.P99Ms:0.##} | {(row.Error ?? (row.MeetsObjective ? "yes" : "no"))} |"));
+            text.AppendLine(Invariant($"| {(row.Baseline ? "**shipped** " : "")}{Settings(row)} | {row.Concurrency} | {row.ThroughputPerSecond:0.#} | {row.P50Ms:0.##} | ",
+                                      $"{row.P95Ms:0.##} | {row.P99Ms:0.##} | {(row.Error ?? (row.MeetsObjective ? "yes" : "no"))} |"));
         }
 
         text.AppendLine().AppendLine("</details>");
@@ -86,8 +92,8 @@ internal static class AnalyzerBenchmark
     {
         (_, null) => $"Goal \"recommended config beats the shipped config's throughput at the same p95 objective\": **not met**: {result.Answer}.",
         ({ } baseline, { Baseline: false } chosen) => Invariant(
-            $"Goal \"recommended config beats the shipped config's throughput at the same p95 objective\": **met**: {chosen.ThroughputPerSecond:0.#} against "
-            + $"{baseline.ThroughputPerSecond:0.#} items/s ({chosen.ThroughputPerSecond / baseline.ThroughputPerSecond:0.00}×)."),
+            $"Goal \"recommended config beats the shipped config's throughput at the same p95 objective\": **met**: {chosen.ThroughputPerSecond:0.#} against ",
+            $"{baseline.ThroughputPerSecond:0.#} items/s ({chosen.ThroughputPerSecond / baseline.ThroughputPerSecond:0.00}×)."),
         (null, { } chosen) => Invariant(
             $"Goal: **met**: the shipped config met the objective at no measured load; the recommended one reaches {chosen.ThroughputPerSecond:0.#} items/s."),
         _ => "Goal \"recommended config beats the shipped config's throughput at the same p95 objective\": **not met**: the shipped config was the best measured.",
@@ -98,8 +104,8 @@ internal static class AnalyzerBenchmark
         : Invariant($"| {name} | {Settings(row)} | {row.Concurrency} | {row.ThroughputPerSecond:0.#} | {row.P50Ms:0.##} | {row.P95Ms:0.##} | {row.P99Ms:0.##} |");
 
     private static string Settings(AnalysisRow row) =>
-        Invariant($"max_batch_size {row.Settings.MaxBatchSize}, delay {row.Settings.MaxQueueDelayUs?.ToString(CultureInfo.InvariantCulture) ?? "-"} µs, "
-                  + $"{row.Settings.InstanceCount} instance(s), intra_op_threads {row.Settings.IntraOpThreads}, {row.Settings.ExecutionProvider}");
+        Invariant($"max_batch_size {row.Settings.MaxBatchSize}, delay {row.Settings.MaxQueueDelayUs?.ToString(CultureInfo.InvariantCulture) ?? "-"} µs, ",
+                  $"{row.Settings.InstanceCount} instance(s), intra_op_threads {row.Settings.IntraOpThreads}, {row.Settings.ExecutionProvider}");
 
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    private static string Invariant(params FormattableString[] parts) => string.Concat(parts.Select(part => part.ToString(CultureInfo.InvariantCulture)));
 }
