@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using AiFactory.Cli;
 using AiFactory.Tests.Infrastructure;
 
 namespace AiFactory.Tests.Analysis;
@@ -166,6 +167,27 @@ public sealed class AnalyzerApiTests(AppHostFixture fixture)
         {
             answer.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task The_cli_prints_the_table_with_the_shipped_rows_and_applies_the_recommendation()
+    {
+        using var admin = fixture.CreateGatewayClient();
+        var model = await SlowModelAsync(admin);
+
+        var run = await fixture.RunCliAsync("models", "analyze", model, "1", "--p95", "500", "--seconds-per-point", "0.5", "--apply");
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Matches($@"^analysis \d+ of {model} version 1, objective p95 ≤ 500 ms\n", run.Out);
+        // The default sweep measures every configuration at concurrency 1 and 8. Half a second a point is less than the
+        // shipped config's one-second queue delay: its requests are answered after the point ends, and it says so.
+        foreach (var concurrency in new[] { 1, 8 })
+        {
+            Assert.Matches($@"(?m)^shipped\s+64\s+1000000\s+1\s+0\s+cpu\s+{concurrency}\s+0\s+0\s+0\s+0\s+error: no request was answered in the time given$", run.Out);
+        }
+
+        Assert.Matches(@"(?m)^answer: max_batch_size \d+, max_queue_delay_us 1000, .* meets p95 ≤ 500 ms with ", run.Out);
+        Assert.Matches(@"(?m)^applied: version 2 \(validating\), made from version 1 with \{.*""dynamic_batching.max_queue_delay_us"":1000", run.Out);
     }
 
     private static async Task<string> SlowModelAsync(HttpClient admin)
