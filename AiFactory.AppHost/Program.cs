@@ -16,7 +16,8 @@ var infrastructure = builder.AddInfrastructure();
 
 var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2))
     .WithConnection(infrastructure.InferenceDatabase)
-    .WithConnection(infrastructure.Storage);
+    .WithConnection(infrastructure.Storage)
+    .WithRecognitionDictionary();
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithPlainHttpWhenPublished()

@@ -280,8 +280,10 @@ public sealed class GatewayStack : IAsyncDisposable
         {
             if (!process.HasExited)
             {
-                // SIGTERM, as a container runtime stops a process (Process.Kill would be SIGKILL).
-                using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()]))
+                // SIGTERM, as a container runtime stops a process (Process.Kill would be SIGKILL), to the process and
+                // what it started: run-redis.sh's bash would die alone and leave its redis-server running.
+                var family = ProcessGroup.DescendantsOf(process.Id).Prepend(process.Id).Select(pid => pid.ToString());
+                using (var term = Process.Start("kill", ["-TERM", .. family]))
                 {
                     term.WaitForExit();
                 }

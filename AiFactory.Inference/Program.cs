@@ -19,6 +19,7 @@ app.MapRepositoryApi();
 app.MapStatisticsApi();
 app.MapReplicaStatusApi();
 app.MapValidationApi();
+app.MapOptimizationApi();
 app.MapAnalyzerApi();
 app.MapGrpcService<InferenceGrpcService>();
 

@@ -61,7 +61,8 @@ fi
 for folder in "$root" "$root/AiFactory.Tests/Manifests/validator" "$root/AiFactory.Tests/Release/linter" \
   "$root/AiFactory.Tests/Monitoring/promql"; do
   if [ ! -f "$folder/node_modules/.package-lock.json" ] || [ "$folder/package-lock.json" -nt "$folder/node_modules/.package-lock.json" ]; then
-    echo "install-prerequisites: installing ${folder#"$root"/} (npm ci)"
+    name="${folder#"$root"}"
+    echo "install-prerequisites: installing the npm packages of ${name:-the repository root} (npm ci)"
     (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 done

@@ -27,9 +27,11 @@ public static class RegistrySeedExtensions
 
     /// <summary>
     /// Locally, the console's Try it reads the recognizer's dictionary from the seed folder, to turn the recognizer's
-    /// scores into text. Not in a cluster (no path of this machine): there it is mounted and set as TryIt:RecognitionDictionary.
+    /// scores into text (<paramref name="setting"/>; a replica's, to render the OCR calibration set). Not in a cluster
+    /// (no path of this machine): there it is mounted and set as TryIt:RecognitionDictionary.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithRecognitionDictionary(this IResourceBuilder<ProjectResource> console)
+    public static IResourceBuilder<ProjectResource> WithRecognitionDictionary(this IResourceBuilder<ProjectResource> console,
+        string setting = "TryIt__RecognitionDictionary")
     {
         var builder = console.ApplicationBuilder;
         if (builder.ExecutionContext.IsPublishMode)
@@ -38,6 +40,17 @@ public static class RegistrySeedExtensions
         }
 
         var path = builder.Configuration[SeedPathKey] ?? Path.Combine(InfrastructureExtensions.RepositoryRoot(builder), "models");
-        return console.WithEnvironment("TryIt__RecognitionDictionary", Path.GetFullPath(Path.Combine(path, "text-recognition", "ppocr_keys_v1.txt")));
+        return console.WithEnvironment(setting, Path.GetFullPath(Path.Combine(path, "text-recognition", "ppocr_keys_v1.txt")));
+    }
+
+    /// <summary>Locally, every replica renders the OCR calibration set (int8-static) from the seed folder's dictionary.</summary>
+    public static InferenceReplicas WithRecognitionDictionary(this InferenceReplicas inference)
+    {
+        foreach (var replica in inference.Resources)
+        {
+            replica.WithRecognitionDictionary("Optimization__RecognitionDictionary");
+        }
+
+        return inference;
     }
 }

@@ -42,7 +42,7 @@ internal sealed class AdminApiClient : IDisposable
     public Task<JsonNode> GetAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, path), RequestTimeout, cancellationToken);
 
-    /// <param name="timeout">How long the call may take; the default suits short calls (an analysis takes minutes).</param>
+    /// <param name="timeout">How long the call may take; <see cref="RequestTimeout"/> unless given (an optimization takes minutes).</param>
     public Task<JsonNode> SendJsonAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         SendAsync(new HttpRequestMessage(method, path)
         {

@@ -19,6 +19,8 @@ internal static class AdminPaths
 
     public static string Version(string model, string version) => $"{Versions(model)}/{Segment(version, "version")}";
 
+    public static string Optimize(string model, string version) => $"{Version(model, version)}/optimize";
+
     public static string Analyze(string model, string version) => $"{Version(model, version)}/analyze";
 
     public static string ApplyAnalysis(string id) => $"api/admin/analyses/{Segment(id, "analysis id")}/apply";

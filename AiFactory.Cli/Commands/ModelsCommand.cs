@@ -22,6 +22,7 @@ internal static class ModelsCommand
         return new Command("models", "Upload model versions and see what the registry holds")
         {
             ModelsPushCommand.Create(context),
+            ModelsOptimizeCommand.Create(context),
             ModelsAnalyzeCommand.Create(context),
             list,
             show,
@@ -53,10 +54,10 @@ internal static class ModelsCommand
         }
 
         output.WriteLine();
-        var versions = new TextTable("VERSION", "STATE", "SIZE", "SHA256", "CREATED", "BY", "REASON");
+        var versions = new TextTable("VERSION", "STATE", "FROM", "SIZE", "SHA256", "CREATED", "BY", "REASON");
         foreach (var version in model["versions"] as JsonArray ?? [])
         {
-            versions.Add(Format.Text(version?["version"]), Format.Text(version?["state"]), Format.Bytes(version?["size_bytes"]),
+            versions.Add(Format.Text(version?["version"]), Format.Text(version?["state"]), Lineage(version?["lineage"]), Format.Bytes(version?["size_bytes"]),
                 Format.ShortHash(version?["sha256"]), Format.Time(version?["created_at"]), Format.Text(version?["created_by"]),
                 Format.Text(version?["state_reason"]));
         }
@@ -72,6 +73,10 @@ internal static class ModelsCommand
 
         replicas.Write(output);
     }
+
+    /// <summary>Where a version comes from: <c>1 by fp16</c> for one made from version 1, nothing for an upload.</summary>
+    public static string Lineage(JsonNode? lineage) =>
+        lineage?["parent"] is JsonValue parent ? $"{Format.Text(parent)} by {Format.Text(lineage["transform"]?["name"])}" : "";
 
     /// <summary>How many versions are in each state: <c>2 ready, 1 validating</c>.</summary>
     private static string VersionStates(JsonNode? versions) =>

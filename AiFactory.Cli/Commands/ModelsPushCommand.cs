@@ -52,14 +52,7 @@ internal static class ModelsPushCommand
             var version = Format.Text(uploaded["version"]);
             var limit = parse.GetValue(timeout);
             await session.Status.WriteLineAsync(Format.Printable($"{name} version {version}: validating (waiting up to {limit})"));
-            var validated = await WaitForValidationAsync(session, name, version, limit, cancellationToken);
-            session.Write(validated, ValidationSummary.Write);
-            return Format.Text(validated["state"]) switch
-            {
-                "invalid" => Invalid(session, name, version, validated),
-                "ready" => ExitCodes.Success,
-                var state => throw new CommandFailedException(ExitCodes.Refused, $"{name} version {version} is {state}, not ready"),
-            };
+            return Outcome(session, name, version, await WaitForValidationAsync(session, name, version, limit, cancellationToken));
         });
         return push;
     }
@@ -89,7 +82,8 @@ internal static class ModelsPushCommand
         }
     }
 
-    private static async Task<JsonNode> WaitForValidationAsync(CommandSession session, string model, string version, TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>Polls the version until validation has decided; past <paramref name="limit"/> the exit code is 6.</summary>
+    internal static async Task<JsonNode> WaitForValidationAsync(CommandSession session, string model, string version, TimeSpan limit, CancellationToken cancellationToken)
     {
         var time = session.Environment.Time;
         var started = time.GetTimestamp();
@@ -109,6 +103,18 @@ internal static class ModelsPushCommand
 
             await Task.Delay(PollInterval, time, cancellationToken);
         }
+    }
+
+    /// <summary>The outcome of a validation the command waited for: 0 ready, 7 invalid.</summary>
+    internal static int Outcome(CommandSession session, string model, string version, JsonNode validated)
+    {
+        session.Write(validated, ValidationSummary.Write);
+        return Format.Text(validated["state"]) switch
+        {
+            "invalid" => Invalid(session, model, version, validated),
+            "ready" => ExitCodes.Success,
+            var state => throw new CommandFailedException(ExitCodes.Refused, $"{model} version {version} is {state}, not ready"),
+        };
     }
 
     private static int Invalid(CommandSession session, string model, string version, JsonNode validated)

@@ -95,6 +95,14 @@ public sealed class AdminApiClient(HttpClient http, TimeSpan timeout, TimeSpan u
             uploadTimeout);
     }
 
+    /// <summary>
+    /// <c>POST /api/admin/models/{model}/versions/{version}/optimize</c>: the new version, validating. A replica runs the
+    /// transform first, so it gets <see cref="GatewayOptions.UploadTimeout"/> rather than the short timeout of other calls.
+    /// </summary>
+    public Task<VersionView> OptimizeAsync(string model, int version, JsonObject request, CancellationToken cancellationToken) =>
+        SendAsync<VersionView>(new HttpRequestMessage(HttpMethod.Post, $"{ModelPath(model)}/versions/{version}/optimize") { Content = JsonContent.Create(request) },
+            cancellationToken, uploadTimeout);
+
     /// <summary>The protocol's model metadata: <c>GET /v2/models/{model}/versions/{version}</c> (scope read or infer).</summary>
     public Task<TryIt.OipModelMetadata> MetadataAsync(string model, int version, CancellationToken cancellationToken) =>
         GetAsync<TryIt.OipModelMetadata>(InferencePath(model, version), cancellationToken);

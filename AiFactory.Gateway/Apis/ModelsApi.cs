@@ -151,7 +151,7 @@ public static class ModelsApi
     /// reads the answer before the reset that closing on unread bytes sends (a lingering close, RFC 9112 §9.6); it
     /// stops waiting when the client goes away.
     /// </summary>
-    private static async Task RefuseUnreadBodyAsync(HttpContext context, RequestRefusedException refusal)
+    internal static async Task RefuseUnreadBodyAsync(HttpContext context, RequestRefusedException refusal)
     {
         context.Response.Headers.Connection = "close";
         await GatewayErrors.WriteAsync(context, refusal.Status, refusal.Message);

@@ -55,6 +55,7 @@ public static class GatewayEndpointExtensions
         app.MapWhoAmIApi();
         app.MapOverviewApi();
         app.MapModelsApi();
+        app.MapOptimizationApi();
         app.MapTrafficApi();
         app.MapAuditApi();
         app.MapAnalyzerApi();

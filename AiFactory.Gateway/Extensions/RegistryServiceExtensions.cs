@@ -32,7 +32,15 @@ public static class RegistryServiceExtensions
                 http.Timeout = provider.GetRequiredService<IOptions<RegistryOptions>>().Value.ValidationTimeout;
             })
             .RemoveAllResilienceHandlers();
+        // A transform, likewise: minutes, and never re-run by a retry.
+        services.AddHttpClient<OptimizationClient>(OptimizationClient.ClientName, (provider, http) =>
+            {
+                http.BaseAddress = new Uri("http://inference");
+                http.Timeout = provider.GetRequiredService<IOptions<RegistryOptions>>().Value.OptimizationTimeout;
+            })
+            .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
+        services.AddSingleton<VersionOptimizer>().AddSingleton<TensorRtServing>();
         services.AddSingleton<ValidationWorker>().AddHostedService(provider => provider.GetRequiredService<ValidationWorker>());
         services.AddSingleton<RegistrySeeder>().AddHostedService(provider => provider.GetRequiredService<RegistrySeeder>());
         services.AddBadRequestErrors();

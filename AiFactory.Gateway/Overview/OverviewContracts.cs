@@ -18,9 +18,13 @@ public sealed record OverviewSample(
 /// <summary>A service's health as the gateway sees it.</summary>
 public sealed record ServiceHealth(string Name, bool Healthy, string Detail);
 
-/// <summary>An inference replica: whether the gateway reaches it and routes to it, and what it reports of itself.</summary>
+/// <summary>
+/// An inference replica: whether the gateway reaches it and routes to it, and what it reports of itself, the
+/// execution providers it can use included.
+/// </summary>
 public sealed record ReplicaView(
-    string Name, string Address, bool Reachable, bool? Ready, bool Routed, long? QueueDepth, IReadOnlyList<ReplicaModelView> Models, string? Error);
+    string Name, string Address, bool Reachable, bool? Ready, bool Routed, long? QueueDepth, IReadOnlyList<ReplicaModelView> Models, string? Error,
+    IReadOnlyList<string>? Providers = null);
 
 public sealed record ReplicaModelView(string Name, string Version, string State, string? Provider);
 

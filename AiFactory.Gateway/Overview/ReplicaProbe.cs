@@ -37,7 +37,8 @@ public sealed partial class ReplicaProbe(IProxyStateLookup proxy, IOptions<Overv
             var status = await GetAsync<StatusBody>(http, destination, "internal/status", timer.Token);
             var statistics = await GetAsync<StatisticsBody>(http, destination, "v2/models/stats", timer.Token);
             var view = new ReplicaView(destination.DestinationId, address, Reachable: true, status.Ready, routed, status.QueueDepth,
-                [.. status.Models.Select(model => new ReplicaModelView(model.Name, model.Version, model.State, model.Provider))], Error: null);
+                [.. status.Models.Select(model => new ReplicaModelView(model.Name, model.Version, model.State, model.Provider))], Error: null,
+                status.Providers ?? []);
             return new ReplicaReading(view, [.. statistics.ModelStats.Select(stats =>
                 new BatchSizeTracker.VersionCounts(destination.DestinationId, stats.Name, stats.Version, stats.InferenceCount, stats.ExecutionCount))]);
         }
@@ -66,7 +67,7 @@ public sealed partial class ReplicaProbe(IProxyStateLookup proxy, IOptions<Overv
     [LoggerMessage(LogLevel.Debug, "Inference replica {Destination} at {Address} could not be read for the overview: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, string destination, string address, string reason);
 
-    private sealed record StatusBody(bool Ready, long QueueDepth, List<StatusModel> Models);
+    private sealed record StatusBody(bool Ready, long QueueDepth, List<StatusModel> Models, List<string>? Providers);
 
     private sealed record StatusModel(string Name, string Version, string State, string? Provider);
 

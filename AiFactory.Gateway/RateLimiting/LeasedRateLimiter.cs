@@ -60,6 +60,41 @@ public sealed class LeasedRateLimiter(ITokenSource source, TimeProvider time, IO
         }
     }
 
+    /// <summary>
+    /// Forgets the leases of keys idle for <paramref name="idle"/> past their lease's end, so the table stays bounded by
+    /// the keys in use (revoked and one-off keys included). An expired lease admits nothing, so forgetting it only
+    /// loses the hand-back of its unused tokens, which the shared bucket has long refilled. Returns how many went.
+    /// </summary>
+    public int PruneIdle(TimeSpan idle)
+    {
+        var cutoff = time.GetTimestamp() - (long)(idle.TotalSeconds * time.TimestampFrequency);
+        var pruned = 0;
+        foreach (var entry in _leases)
+        {
+            var lease = entry.Value;
+            lock (lease.Lock)
+            {
+                // A take in flight belongs to requests waiting on it: that lease is in use.
+                if (lease.ExpiresAt > cutoff || lease.Take is { IsCompleted: false })
+                {
+                    continue;
+                }
+            }
+
+            // Removes this very lease only; a request that still holds it is served from it once more, then finds it
+            // spent and starts a new one in the table.
+            if (_leases.TryRemove(entry))
+            {
+                pruned++;
+            }
+        }
+
+        return pruned;
+    }
+
+    /// <summary>Keys with a lease on this replica.</summary>
+    public int Count => _leases.Count;
+
     private async Task<TokenGrant> TakeAsync(Lease lease, string keyId, double requestsPerSecond, int burst, int unused)
     {
         var settings = options.Value;

@@ -7,8 +7,9 @@ namespace AiFactory.Gateway.RateLimiting;
 /// Deletes the rate-limit buckets that have refilled (their key has been idle long enough), every
 /// <see cref="Interval"/>: buckets carry no expiry (<see cref="RedisRateLimiter"/>), and a full bucket is worth
 /// exactly as much as none, so this bounds them by the keys in use. Every replica sweeps; a sweep is idempotent.
+/// It also forgets this replica's idle leases (<see cref="LeasedRateLimiter.PruneIdle"/>), with or without Redis.
 /// </summary>
-public sealed class RateLimitBucketSweeper(IConnectionMultiplexer redis, RedisFailureReporter redisFailures) : BackgroundService
+public sealed class RateLimitBucketSweeper(IConnectionMultiplexer redis, RedisFailureReporter redisFailures, LeasedRateLimiter leases) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
     private const int BatchSize = 500;
@@ -36,6 +37,7 @@ public sealed class RateLimitBucketSweeper(IConnectionMultiplexer redis, RedisFa
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
+                leases.PruneIdle(Interval);
                 try
                 {
                     await SweepAsync(stoppingToken);

@@ -32,4 +32,8 @@ public sealed class RegistryOptions
     /// <summary>Longest wait before retrying a validation that no inference replica could take (the wait doubles from 1 s up to this).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Registry:ValidationMaxRetryDelay must be between 1 s and 1 h")]
     public TimeSpan ValidationMaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest one transform may take on an inference replica (download, rewrite, calibration runs, the new model's bytes back).</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "06:00:00", ErrorMessage = "Registry:OptimizationTimeout must be between 10 s and 6 h")]
+    public TimeSpan OptimizationTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }

@@ -57,20 +57,40 @@ public sealed partial class UploadService(IObjectStore store, RegistryStore regi
     /// </summary>
     /// <exception cref="RequestRefusedException">409 the model already has these bytes; 503 the store cannot be reached.</exception>
     public async Task<VersionRecord> AddAsync(StagedUpload staged, string model, string config, string keyId, CancellationToken cancellationToken,
-        int? version = null)
-    {
-        try
+        int? version = null) =>
+        await CommitAsync(staged, model, async (stored, key) =>
         {
-            var stored = staged.Object;
             if (await registry.VersionWithHashAsync(model, stored.Sha256, cancellationToken) is { } existing)
             {
                 throw RegistryStore.Identical(model, existing);
             }
 
-            var key = ArtifactKeys.Model(model, stored.Sha256);
             await store.CopyAsync(stored.Key, key, cancellationToken);
-            var added = await registry.AddVersionAsync(
+            return await registry.AddVersionAsync(
                 new RegistryStore.NewVersion(model, version, stored.Sha256, stored.SizeBytes, key, config, keyId), cancellationToken);
+        });
+
+    /// <summary>
+    /// Makes <paramref name="staged"/> (a transform's output) a version of <paramref name="model"/> derived from
+    /// <paramref name="parent"/>, with <paramref name="config"/> and the lineage <paramref name="transform"/> (JSON), and
+    /// wakes the validation worker; the staging object is deleted either way.
+    /// </summary>
+    /// <exception cref="RequestRefusedException">404/409 as <see cref="RegistryStore.AddDerivedVersionAsync"/>; 503 the store cannot be reached.</exception>
+    public async Task<VersionRecord> AddDerivedAsync(StagedUpload staged, string model, int parent, string config, string transform, string keyId,
+        CancellationToken cancellationToken) =>
+        await CommitAsync(staged, model, async (stored, key) =>
+        {
+            await store.CopyAsync(stored.Key, key, cancellationToken);
+            return await registry.AddDerivedVersionAsync(
+                new RegistryStore.DerivedVersion(model, parent, stored.Sha256, stored.SizeBytes, key, config, transform, keyId), cancellationToken);
+        });
+
+    // The staged bytes go to their content address and become a version (add); the staging object goes either way.
+    private async Task<VersionRecord> CommitAsync(StagedUpload staged, string model, Func<StoredObject, string, Task<VersionRecord>> add)
+    {
+        try
+        {
+            var added = await add(staged.Object, ArtifactKeys.Model(model, staged.Object.Sha256));
             validation.Wake();
             return added;
         }

@@ -82,7 +82,7 @@ public sealed class ValidationClient(HttpClient inference)
         return new ValidationOutcome(VersionStates.Ready, reason, report, storedSignature, opset, producer);
     }
 
-    /// <summary>A version's artifact as inference fetches and checks it (the analyzer sends it too).</summary>
+    /// <summary>What inference needs to fetch a version's artifact and check it: its key, size, SHA-256 and config.</summary>
     public static JsonObject Artifact(VersionRecord version) => new()
     {
         ["version"] = version.Version,

@@ -44,24 +44,16 @@ public sealed class ConfigAnalyzer(SessionFactory sessions, InferenceMetrics met
             throw Busy();
         }
 
-        var folder = Directory.CreateTempSubdirectory("aifactory-analyze-");
         try
         {
-            var path = Path.Combine(folder.FullName, "model.onnx");
+            using var folder = new WorkFolder("aifactory-analyze-", logger);
+            var path = folder.File("model.onnx");
             await DownloadAsync(new StoredObject(artifact.StorageKey!, artifact.SizeBytes, artifact.Sha256!), path, cancellationToken);
             return await RunAsync(model, artifact.Version, path, config, objective, request.Sweep, request.SecondsPerPoint, request.Seed, cancellationToken);
         }
         finally
         {
             _oneAtATime.Release();
-            try
-            {
-                folder.Delete(recursive: true);
-            }
-            catch (IOException e)
-            {
-                logger.LogWarning("Could not delete the analysis folder {Folder}: {Reason}", folder.FullName, e.Message);
-            }
         }
     }
 

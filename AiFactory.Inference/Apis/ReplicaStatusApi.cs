@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using AiFactory.Inference.Repository;
+using AiFactory.Inference.Runtime;
 using AiFactory.Inference.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -7,7 +8,7 @@ namespace AiFactory.Inference.Apis;
 
 /// <summary>
 /// <c>GET /internal/status</c>: what only this replica knows, for the gateway's overview (queue depth, the model versions
-/// it holds and the execution provider each runs on). Not under <c>/v2</c>, so the gateway never proxies it; in a
+/// it holds and the execution provider each runs on) and the registry (the execution providers it can use). Not under <c>/v2</c>, so the gateway never proxies it; in a
 /// cluster only the gateway reaches inference (NetworkPolicy).
 /// </summary>
 public static class ReplicaStatusApi
@@ -25,13 +26,15 @@ public static class ReplicaStatusApi
             repository.InitialLoadDone,
             queue.Items,
             [.. repository.Entries.OrderBy(entry => entry.Name, StringComparer.Ordinal).ThenBy(entry => entry.Version, StringComparer.Ordinal)
-                .Select(entry => new ReplicaModel(entry.Name, entry.Version, entry.State, entry.Model?.Provider))]));
+                .Select(entry => new ReplicaModel(entry.Name, entry.Version, entry.State, entry.Model?.Provider))],
+            ProviderProbe.Usable));
 }
 
 public sealed record ReplicaStatus(
     [property: JsonPropertyName("ready")] bool Ready,
     [property: JsonPropertyName("queue_depth")] long QueueDepth,
-    [property: JsonPropertyName("models")] List<ReplicaModel> Models);
+    [property: JsonPropertyName("models")] List<ReplicaModel> Models,
+    [property: JsonPropertyName("providers")] IReadOnlyList<string> Providers);
 
 public sealed record ReplicaModel(
     [property: JsonPropertyName("name")] string Name,

@@ -67,6 +67,7 @@ public static class InferenceServiceExtensions
         builder.Services.AddHostedService<LoadedModelsGauge>();
 
         builder.Services.AddSingleton<ModelValidator>();
+        builder.AddModelOptimization();
         builder.Services.AddSingleton<Analysis.ConfigAnalyzer>();
 
         builder.Services.AddGrpc(options =>

@@ -30,6 +30,7 @@ public sealed class InferenceErrorInterceptor : Interceptor
         InferenceErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
         InferenceErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
         InferenceErrorKind.Unavailable => StatusCode.Unavailable,
+        InferenceErrorKind.Unprocessable => StatusCode.FailedPrecondition,
         _ => StatusCode.Internal,
     };
 }

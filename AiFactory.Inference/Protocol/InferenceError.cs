@@ -23,6 +23,9 @@ public enum InferenceErrorKind
     /// passed while it waited (HTTP 503, gRPC UNAVAILABLE).
     /// </summary>
     Unavailable,
+
+    /// <summary>The request is well formed but cannot be carried out on this model, e.g. a transform that does not apply (HTTP 422, gRPC FAILED_PRECONDITION).</summary>
+    Unprocessable,
 }
 
 /// <summary>
@@ -36,4 +39,5 @@ public sealed class InferenceError(InferenceErrorKind kind, string message) : Ex
     public static InferenceError InvalidArgument(string message) => new(InferenceErrorKind.InvalidArgument, message);
     public static InferenceError NotFound(string message) => new(InferenceErrorKind.NotFound, message);
     public static InferenceError Unavailable(string message) => new(InferenceErrorKind.Unavailable, message);
+    public static InferenceError Unprocessable(string message) => new(InferenceErrorKind.Unprocessable, message);
 }

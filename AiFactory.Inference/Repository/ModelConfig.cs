@@ -302,6 +302,13 @@ public sealed record TensorRtConfig
     [JsonPropertyName("fp16")]
     public bool Fp16 { get; set; }
 
+    /// <summary>
+    /// Let TensorRT run layers in INT8: for a model quantized with Q/DQ nodes (int8-static), whose scales TensorRT
+    /// takes from the graph; numerics change: validate the version.
+    /// </summary>
+    [JsonPropertyName("int8")]
+    public bool Int8 { get; set; }
+
     /// <summary>Workspace TensorRT may use to build an engine, in bytes; 0: TensorRT's default.</summary>
     [JsonPropertyName("max_workspace_bytes")]
     public long MaxWorkspaceBytes { get; set; }

@@ -35,6 +35,7 @@ public static class ProviderOptions
         {
             ["device_id"] = "0",
             ["trt_fp16_enable"] = settings.Fp16 ? "1" : "0",
+            ["trt_int8_enable"] = settings.Int8 ? "1" : "0",
         };
         if (settings.MaxWorkspaceBytes > 0)
         {

@@ -38,10 +38,10 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
         var candidate = Artifact(request.Candidate, "candidate");
         var reference = request.Reference is null ? null : Artifact(request.Reference, "reference");
         await _oneAtATime.WaitAsync(cancellationToken);
-        var folder = Directory.CreateTempSubdirectory("aifactory-validate-");
         try
         {
-            var candidatePath = Path.Combine(folder.FullName, "candidate.onnx");
+            using var folder = new WorkFolder("aifactory-validate-", logger);
+            var candidatePath = folder.File("candidate.onnx");
             if (await DownloadAsync(candidate, candidatePath, cancellationToken) is { } unreadable)
             {
                 return Refused(unreadable, new ConfigCheck(true, null));
@@ -51,7 +51,7 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
             string? referenceProblem = null;
             if (reference is not null)
             {
-                referencePath = Path.Combine(folder.FullName, "reference.onnx");
+                referencePath = folder.File("reference.onnx");
                 referenceProblem = await DownloadAsync(reference, referencePath, cancellationToken);
             }
 
@@ -61,14 +61,6 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
         finally
         {
             _oneAtATime.Release();
-            try
-            {
-                folder.Delete(recursive: true);
-            }
-            catch (IOException e)
-            {
-                logger.LogWarning("Could not delete the validation folder {Folder}: {Reason}", folder.FullName, e.Message);
-            }
         }
     }
 
@@ -267,7 +259,8 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
     private static ValidationReport Refused(string problem, ConfigCheck config) =>
         new(false, config.Ok ? [problem] : [problem, config.Error!], new LoadCheck(false, null, null, null, null), null, null, null, null, config);
 
-    private static StoredObject Artifact(ArtifactReference? artifact, string field)
+    /// <summary>The artifact a request names, checked for what fetching it needs (the store checks size and SHA-256 as it reads).</summary>
+    internal static StoredObject Artifact(ArtifactReference? artifact, string field)
     {
         if (artifact is null || string.IsNullOrEmpty(artifact.StorageKey) || !ArtifactKeys.IsSha256(artifact.Sha256) || artifact.SizeBytes <= 0 || artifact.Version <= 0)
         {

@@ -36,7 +36,7 @@ public sealed class OutputFormatTests
     }
 
     [Fact]
-    public void Models_show_has_the_traffic_the_versions_and_each_replica()
+    public void Models_show_has_the_traffic_the_versions_with_their_lineage_and_each_replica()
     {
         var model = JsonNode.Parse("""
             {"name": "text-direction",
@@ -44,7 +44,10 @@ public sealed class OutputFormatTests
                {"version": 1, "state": "ready", "state_reason": "", "sha256": "4f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8", "size_bytes": 587776,
                 "created_at": "2026-11-28T10:00:00.5+00:00", "created_by": "system"},
                {"version": 2, "state": "invalid", "state_reason": "not an ONNX model: bad protobuf", "sha256": "0000000000000000000000000000000000000000000000000000000000000000",
-                "size_bytes": 12, "created_at": "2026-11-28T11:00:00Z", "created_by": "0123456789abcdef"}],
+                "size_bytes": 12, "created_at": "2026-11-28T11:00:00Z", "created_by": "0123456789abcdef"},
+               {"version": 3, "state": "ready", "state_reason": "", "sha256": "1111111111111111111111111111111111111111111111111111111111111111", "size_bytes": 294912,
+                "lineage": {"parent": 1, "transform": {"name": "fp16", "options": {"keep_fp32": []}, "details": {}, "calibration": "none"}},
+                "created_at": "2026-11-28T12:00:00Z", "created_by": "0123456789abcdef"}],
              "traffic": {"desired": {"1": 100}, "observed": {"1": 100}, "policy_id": 7, "reason": "seed", "updated_at": "2026-11-28T10:01:00Z", "updated_by": "system"},
              "replicas": [{"name": "inference-1", "ready": true, "versions": {"1": "ready"}}, {"name": "inference-2", "ready": false, "versions": {}}]}
             """)!;
@@ -55,9 +58,10 @@ public sealed class OutputFormatTests
             observed  1=100
             policy    7, set 2026-11-28 10:01:00Z by system: seed
 
-            VERSION  STATE    SIZE       SHA256        CREATED               BY                REASON
-            1        ready    574.0 KiB  4f1a2b3c4d5e  2026-11-28 10:00:00Z  system
-            2        invalid  12 B       000000000000  2026-11-28 11:00:00Z  0123456789abcdef  not an ONNX model: bad protobuf
+            VERSION  STATE    FROM       SIZE       SHA256        CREATED               BY                REASON
+            1        ready               574.0 KiB  4f1a2b3c4d5e  2026-11-28 10:00:00Z  system
+            2        invalid             12 B       000000000000  2026-11-28 11:00:00Z  0123456789abcdef  not an ONNX model: bad protobuf
+            3        ready    1 by fp16  288.0 KiB  111111111111  2026-11-28 12:00:00Z  0123456789abcdef
 
             REPLICA      AVAILABLE  VERSIONS
             inference-1  true       1=ready

@@ -16,7 +16,7 @@ namespace AiFactory.Tests.OperatorConsole;
 /// 390 px (TestResults/screenshots).
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser browser) : IClassFixture<ConsoleBrowser>
+public sealed partial class ConsoleBrowserTests(AppHostFixture fixture, ConsoleBrowser browser) : IClassFixture<ConsoleBrowser>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 

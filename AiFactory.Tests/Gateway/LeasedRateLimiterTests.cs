@@ -140,6 +140,31 @@ public sealed class LeasedRateLimiterTests
         Assert.True(admittedAt.Count >= rate * 4 + burst - 2 * lease, $"{admittedAt.Count} admitted in 4 s at {rate}/s, burst {burst}");
     }
 
+    [Fact]
+    public async Task Leases_of_keys_idle_past_the_sweep_interval_are_forgotten_and_a_key_in_use_keeps_its_lease()
+    {
+        var shared = new SharedBucket(ratePerSecond: 1000, burst: 2000, _time);
+        var limiter = Replica(shared);
+        // One-off keys (e.g. keys since revoked; the fake shares one bucket among them: 20 leases of 50), then one busy key.
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.True((await limiter.TryAcquireAsync($"one-off-{i}", 1000, 2000)).Allowed);
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        Assert.True((await limiter.TryAcquireAsync("busy", 1000, 2000)).Allowed);
+
+        var pruned = limiter.PruneIdle(TimeSpan.FromMinutes(5));
+
+        Assert.Equal((20, 1), (pruned, limiter.Count));
+        var takes = shared.Takes;
+        Assert.True((await limiter.TryAcquireAsync("busy", 1000, 2000)).Allowed);
+        Assert.Equal(takes, shared.Takes);
+        // A forgotten key that comes back simply takes a new lease.
+        Assert.True((await limiter.TryAcquireAsync("one-off-0", 1000, 2000)).Allowed);
+        Assert.Equal(takes + 1, shared.Takes);
+    }
+
     private LeasedRateLimiter Replica(ITokenSource source) => new(source, _time, Options.Create(_options));
 
     private static int MostInAnyWindow(List<TimeSpan> times, TimeSpan window)

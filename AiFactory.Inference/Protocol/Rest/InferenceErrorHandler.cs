@@ -34,6 +34,7 @@ public static class InferenceErrorHandler
         InferenceErrorKind.ResourceExhausted => StatusCodes.Status413PayloadTooLarge,
         InferenceErrorKind.DeadlineExceeded => StatusCodes.Status408RequestTimeout,
         InferenceErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        InferenceErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status500InternalServerError,
     };
 

@@ -81,7 +81,7 @@ public sealed class SessionPlanTests
         var config = new ModelConfig
         {
             ExecutionProvider = "tensorrt",
-            TensorRt = new TensorRtConfig { Fp16 = true, MaxWorkspaceBytes = 1L << 30 },
+            TensorRt = new TensorRtConfig { Fp16 = true, Int8 = true, MaxWorkspaceBytes = 1L << 30 },
         };
         TensorSpec[] inputs = [new("x", "FP32", [-1, 3, 48, 192]), new("mask", "INT64", [-1, 48])];
 
@@ -91,6 +91,7 @@ public sealed class SessionPlanTests
         {
             ["device_id"] = "0",
             ["trt_fp16_enable"] = "1",
+            ["trt_int8_enable"] = "1",
             ["trt_max_workspace_size"] = "1073741824",
             ["trt_engine_cache_enable"] = "1",
             ["trt_engine_cache_path"] = "/models/m/1/tensorrt-cache",
@@ -107,6 +108,6 @@ public sealed class SessionPlanTests
     {
         var options = ProviderOptions.TensorRt(new ModelConfig { ExecutionProvider = "tensorrt" }, cacheFolder: null, profile: null);
 
-        Assert.Equal(new Dictionary<string, string> { ["device_id"] = "0", ["trt_fp16_enable"] = "0" }, options);
+        Assert.Equal(new Dictionary<string, string> { ["device_id"] = "0", ["trt_fp16_enable"] = "0", ["trt_int8_enable"] = "0" }, options);
     }
 }

@@ -1,0 +1,56 @@
+using AiFactory.Evaluation.Ocr;
+using AiFactory.Evaluation.Running;
+using AiFactory.Optimization.Onnx;
+using AiFactory.Optimization.Transforms;
+using Microsoft.Extensions.Options;
+
+namespace AiFactory.Inference.Optimization;
+
+/// <summary>
+/// The inputs a transform calibrates on. For the OCR sample models, their evaluation set, generated from a fixed seed
+/// at a bounded size and preprocessed as their evaluation runs it; for any other model, none (a transform that needs
+/// them refuses with its reason). Uploaded samples (a model's own labelled set) are the next source: they come in
+/// here, ahead of the generated set, once the registry stores them.
+/// </summary>
+public sealed class CalibrationSource(IOptions<OptimizationOptions> options)
+{
+    private readonly Lazy<RecognitionDictionary?> _dictionary = new(() =>
+        options.Value.RecognitionDictionary is { Length: > 0 } path && File.Exists(path) ? RecognitionDictionary.Load(path) : null);
+
+    /// <summary>The transforms that run the parent on inputs (the others would only pay for generating them).</summary>
+    public static readonly IReadOnlySet<string> Calibrating = new HashSet<string>(StringComparer.Ordinal) { "int8-static" };
+
+    /// <summary>
+    /// The calibration data for <paramref name="transform"/> on <paramref name="model"/> (its name in the registry) as
+    /// <paramref name="choice"/> asks: none for a transform that does not calibrate.
+    /// </summary>
+    public CalibrationData For(string transform, string model, ModelProto parent, string choice)
+    {
+        if (!Calibrating.Contains(transform) || choice == OptimizeRequest.NoCalibration || OcrModels.TaskOf(model) is not { } task)
+        {
+            return CalibrationData.None;
+        }
+
+        if (_dictionary.Value is not { } dictionary)
+        {
+            return new CalibrationData("none: the OCR evaluation set needs the recognizer's dictionary (Optimization:RecognitionDictionary)", []);
+        }
+
+        var settings = options.Value;
+        var set = OcrEvaluationSet.Generate(
+            new OcrSetOptions { Seed = settings.CalibrationSeed, Lines = settings.CalibrationLines, Pages = settings.CalibrationPages }, dictionary);
+        var input = FirstInput(parent);
+        var batches = OcrTaskEvaluation.CalibrationInputs(task, set)
+            .Select(tensor => (IReadOnlyDictionary<string, FloatTensor>)new Dictionary<string, FloatTensor> { [input] = tensor })
+            .ToList();
+        var what = task == OcrTask.Detection ? $"{settings.CalibrationPages} pages" : $"{settings.CalibrationLines} lines";
+        return new CalibrationData($"OCR evaluation set (seed {settings.CalibrationSeed}, {what})", batches);
+    }
+
+    // The OCR models take one image tensor; an initializer listed among the inputs (older exporters) is not one.
+    private static string FirstInput(ModelProto model)
+    {
+        var initializers = model.Graph.Initializer.Select(tensor => tensor.Name).ToHashSet(StringComparer.Ordinal);
+        return model.Graph.Input.First(input => !initializers.Contains(input.Name)).Name;
+    }
+}
