@@ -1,3 +1,4 @@
+using AiFactory.Dashboard.Authentication;
 using AiFactory.Dashboard.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -8,6 +9,7 @@ builder.AddConsoleServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseSessionStoreErrors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

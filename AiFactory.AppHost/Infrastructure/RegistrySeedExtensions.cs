@@ -28,7 +28,8 @@ public static class RegistrySeedExtensions
     /// <summary>
     /// Locally, the console's Try it reads the recognizer's dictionary from the seed folder, to turn the recognizer's
     /// scores into text (<paramref name="setting"/>; a replica's, to render the OCR calibration set). Not in a cluster
-    /// (no path of this machine): there it is mounted and set as TryIt:RecognitionDictionary.
+    /// (no path of this machine): there the console's overlay mounts it from the optional ConfigMap ocr-dictionary
+    /// (manifests/overlays/common/dashboard.yaml).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithRecognitionDictionary(this IResourceBuilder<ProjectResource> console,
         string setting = "TryIt__RecognitionDictionary")

@@ -69,6 +69,9 @@ public sealed class AdminApiClient(HttpClient http, TimeSpan timeout, TimeSpan u
     /// <summary>The registry's models, typed: <c>GET /api/admin/models</c>.</summary>
     public Task<ModelView[]> RegistryModelsAsync(CancellationToken cancellationToken) => GetAsync<ModelView[]>("api/admin/models", cancellationToken);
 
+    /// <summary><c>GET /api/admin/models/{model}/canary</c>: the model's versions side by side, as the gateway answering saw them.</summary>
+    public Task<CanaryReport> CanaryAsync(string model, CancellationToken cancellationToken) => GetAsync<CanaryReport>($"{ModelPath(model)}/canary", cancellationToken);
+
     public Task<TrafficView> SetTrafficAsync(string model, TrafficChange change, CancellationToken cancellationToken) =>
         SendAsync<TrafficView>(new HttpRequestMessage(HttpMethod.Put, $"{ModelPath(model)}/traffic") { Content = JsonContent.Create(change, options: Json) },
             cancellationToken);

@@ -10,8 +10,7 @@ public sealed record OverviewChart(string Title, List<ChartSeries<double>> Serie
     /// <summary>The sample times as labels (every few, so they stay legible) and the six charts.</summary>
     public static (string[] Labels, List<OverviewChart> Charts) Of(IReadOnlyList<OverviewSample> samples)
     {
-        var every = Math.Max(1, samples.Count / 6);
-        var labels = samples.Select((sample, i) => i % every == 0 ? sample.At.ToLocalTime().ToString("HH:mm", CultureInfo.InvariantCulture) : "").ToArray();
+        var labels = LabelsOf([.. samples.Select(sample => sample.At)]);
         var last = samples.Count > 0 ? samples[^1] : null;
         return (labels,
         [
@@ -23,6 +22,13 @@ public sealed record OverviewChart(string Title, List<ChartSeries<double>> Serie
             Chart("Mean batch size", last?.MeanBatchSize, "0.##", ("items per execution", samples.Select(s => s.MeanBatchSize))),
             Chart("Queue depth (items)", last?.QueueDepth, "0", ("waiting", samples.Select(s => (double?)s.QueueDepth))),
         ]);
+    }
+
+    /// <summary>Sample times as chart labels: one every few samples (about six in all), so they stay legible at 390 px.</summary>
+    public static string[] LabelsOf(IReadOnlyList<DateTimeOffset> times)
+    {
+        var every = Math.Max(1, times.Count / 6);
+        return [.. times.Select((at, i) => i % every == 0 ? at.ToLocalTime().ToString("HH:mm", CultureInfo.InvariantCulture) : "")];
     }
 
     private static OverviewChart Chart(string title, double? latest, string format, params (string Name, IEnumerable<double?> Values)[] series) =>

@@ -57,6 +57,7 @@ public static class GatewayEndpointExtensions
         app.MapModelsApi();
         app.MapOptimizationApi();
         app.MapTrafficApi();
+        app.MapCanaryApi();
         app.MapAuditApi();
         app.MapAnalyzerApi();
         if (app.Environment.IsDevelopment())

@@ -1,3 +1,4 @@
+using AiFactory.Gateway.Canary;
 using AiFactory.Gateway.Registry;
 using AiFactory.Gateway.Traffic;
 using AiFactory.Registry.Client;
@@ -8,7 +9,7 @@ public static class TrafficServiceExtensions
 {
     /// <summary>
     /// Registers the traffic split: the policies in force (read from the registry, followed through its change
-    /// notifications), the observed state of the replicas, the split step, per-version metrics and the automatic rollback.
+    /// notifications), the observed state of the replicas, the split step, per-version metrics and series (the console's canary charts) and the automatic rollback.
     /// </summary>
     public static IServiceCollection AddTrafficSplit(this IServiceCollection services)
     {
@@ -21,6 +22,8 @@ public static class TrafficServiceExtensions
             .AddSingleton<IObservedTraffic>(provider => provider.GetRequiredService<ObservedTrafficView>())
             .AddSingleton<RolloutWindow>()
             .AddSingleton<RolloutMetrics>()
+            .AddSingleton<CanarySeries>()
+            .AddHostedService<CanarySampler>()
             .AddHostedSingleton<AutoRollbackService>()
             .AddSingleton<TrafficSplitStep>()
             .AddHostedService<TrafficWeightsGauge>();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using AiFactory.Gateway.Authentication;
 using AiFactory.Gateway.Caching;
+using AiFactory.Gateway.Canary;
 using AiFactory.Gateway.Errors;
 using AiFactory.Gateway.Metering;
 using AiFactory.Gateway.Routing;
@@ -24,12 +25,13 @@ namespace AiFactory.Gateway.Traffic;
 /// </list>
 /// Every answer names the version (<c>x-aifactory-model-version</c>, errors included). Each inference request is then
 /// counted per version that answered (<see cref="RolloutMetrics"/>), and those the split sent go into the rollout
-/// window the automatic rollback judges.
+/// window the automatic rollback judges and the series the console charts (<see cref="CanarySeries"/>).
 /// </summary>
 public sealed class TrafficSplitStep(
     ObservedTrafficView traffic,
     TrafficPolicies policies,
     RolloutWindow window,
+    CanarySeries series,
     RolloutMetrics metrics,
     IOptions<ModelAccessOptions> access) : IProxyStep
 {
@@ -181,6 +183,7 @@ public sealed class TrafficSplitStep(
         if (split is { } routed && context.Response.Headers[ResponseCacheStep.CacheHeader] != "hit")
         {
             window.Record(target.Model!, routed.PolicyId, routed.Version, outcome == RequestOutcome.ServerError, duration);
+            series.Record(target.Model!, routed.Version, outcome == RequestOutcome.ServerError, duration);
         }
     }
 }

@@ -6,6 +6,8 @@ public static class ModelTransforms
     public static IReadOnlyDictionary<string, IModelTransform> All { get; } = new IModelTransform[]
     {
         new GraphOptimizationTransform(),
+        new Fp16Transform(),
+        new Int8DynamicTransform(),
     }.ToDictionary(transform => transform.Name, StringComparer.Ordinal);
 
     /// <exception cref="TransformRefusedException">No transform has that name.</exception>

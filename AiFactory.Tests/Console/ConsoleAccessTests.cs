@@ -1,7 +1,6 @@
 extern alias console;
 
 using System.Net;
-using System.Text.RegularExpressions;
 using AiFactory.Tests.Infrastructure;
 using Aspire.Hosting.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -65,7 +64,7 @@ public sealed class ConsoleAccessTests(AppHostFixture fixture)
         const string link = "/signin?returnUrl=https%3A%2F%2Fevil.example%2F";
 
         // The form as the browser gets it (its antiforgery token and handler name), with the key filled in.
-        var form = HiddenFields(await console.GetStringAsync(link).WaitAsync(Timeout));
+        var form = ConsoleForms.HiddenFields(await console.GetStringAsync(link).WaitAsync(Timeout));
         form["Form.Key"] = key;
         using var signedIn = await console.PostAsync(link, new FormUrlEncodedContent(form)).WaitAsync(Timeout);
 
@@ -74,12 +73,6 @@ public sealed class ConsoleAccessTests(AppHostFixture fixture)
         Assert.Equal(consoleAddress.Authority, destination.Authority);
         Assert.Equal("/", destination.PathAndQuery);
     }
-
-    private static Dictionary<string, string> HiddenFields(string page) =>
-        Regex.Matches(page, "<input[^>]*type=\"hidden\"[^>]*>").ToDictionary(
-            field => Attribute(field.Value, "name"), field => WebUtility.HtmlDecode(Attribute(field.Value, "value")));
-
-    private static string Attribute(string element, string name) => Regex.Match(element, $" {name}=\"(?<value>[^\"]*)\"").Groups["value"].Value;
 
     /// <summary>
     /// With <c>Console:Oidc</c> configured, an anonymous visit goes to the identity provider's authorize endpoint with
