@@ -133,7 +133,7 @@ public sealed class AnalyzerApiTests(AppHostFixture fixture)
         badRange["sweep"]!["instance_count"] = new JsonArray(0);
         await AssertRefusedAsync(admin, model, 1, badRange, HttpStatusCode.BadRequest, "'sweep.instance_count' has 0, which must be between 1 and 16");
 
-        var impossible = await AnalyzeOkAsync(admin, model, ShortSweep(latencyMs: 0.001, seconds: 0.5));
+        var impossible = await AnalyzeOkAsync(admin, model, ShortSweep(latencyMs: 0.001));
         Assert.Null(impossible["recommendation"]);
         Assert.StartsWith("no configuration met p95 ≤ 0.001 ms: the best p95 reached was ", impossible["answer"]!.GetValue<string>());
         using var nothing = await admin.PostAsync($"/api/admin/analyses/{impossible["id"]}/apply", null).WaitAsync(AnalysisTimeout);

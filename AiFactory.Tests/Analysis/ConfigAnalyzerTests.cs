@@ -53,11 +53,12 @@ public sealed class ConfigAnalyzerTests : IDisposable
     [Fact]
     public async Task An_objective_nothing_meets_recommends_nothing_and_says_the_best_percentile_reached()
     {
-        var result = await Analyze(new SweepRanges([8], [1000], [1], [1], ["cpu"], [2]), new LatencyObjective(99, 0.001));
+        var result = await Analyze(new SweepRanges([8], [1000], [1], [1], ["cpu"], [2]), new LatencyObjective(99, 0.001), secondsPerPoint: 1);
 
         Assert.Null(result.Recommendation);
         Assert.All(result.Table, row => Assert.False(row.MeetsObjective));
-        var best = result.Table.Min(row => row.P99Ms).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        // The best among the points that measured something (under heavy load a short point may answer nothing in its time).
+        var best = result.Table.Where(row => row.Error is null).Min(row => row.P99Ms).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(result.Answer.StartsWith($"no configuration met p99 ≤ 0.001 ms: the best p99 reached was {best} ms (", StringComparison.Ordinal), result.Answer);
     }
 
