@@ -17,7 +17,8 @@ var infrastructure = builder.AddInfrastructure();
 var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2))
     .WithConnection(infrastructure.InferenceDatabase)
     .WithConnection(infrastructure.Storage)
-    .WithRecognitionDictionary();
+    .WithRecognitionDictionary("Validation:RecognitionDictionary")
+    .WithRecognitionDictionary("Optimization:RecognitionDictionary");
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithPlainHttpWhenPublished()
@@ -38,7 +39,7 @@ builder.AddProject<Projects.AiFactory_Dashboard>("dashboard")
     .WithPlainHttpWhenPublished()
     .WithReference(gateway.GetEndpoint("http")).WaitFor(gateway)
     .WithConnection(infrastructure.Cache)
-    .WithRecognitionDictionary()
+    .WithRecognitionDictionary("TryIt:RecognitionDictionary")
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

@@ -1,4 +1,6 @@
+using System.Globalization;
 using AiFactory.Benchmarks;
+using AiFactory.Benchmarks.Optimization;
 using AiFactory.Benchmarks.Soak;
 using AiFactory.Evaluation.Ocr;
 
@@ -20,6 +22,10 @@ using AiFactory.Evaluation.Ocr;
 //   dotnet run -c Release --project AiFactory.Benchmarks -- --evaluate [--seed 12] [--lines 300] [--pages 20]
 //       [--save-samples <folder>] [--output <file>]
 //       (task accuracy of the OCR sample models on the generated evaluation set; see EvaluationBenchmark)
+//   dotnet run -c Release --project AiFactory.Benchmarks -- --optimize [--seconds 1.5] [--rounds 3] [--seed 12] [--lines 300] [--pages 20]
+//       [--node-price 0.40] [--output docs/optimization.md]
+//       (every transform on each OCR sample model beside its FP32 parent; --output replaces that section of the file;
+//        see Optimization/OptimizationBenchmark)
 //   dotnet run -c Release --project AiFactory.Benchmarks -- --analyze [--p95 50] [--seconds-per-point 1] [--output docs/optimization.md]
 //       (the analyzer on the classifier against its shipped config; writes only the file's "## Analyzer" section; see AnalyzerBenchmark)
 var seconds = double.Parse(Argument("--seconds") ?? "3");
@@ -86,6 +92,12 @@ if (args.Contains("--analyze"))
     return;
 }
 
+if (args.Contains("--optimize"))
+{
+    await OptimizeAsync();
+    return;
+}
+
 if (args.Contains("--gateway"))
 {
     await RunGatewayAsync();
@@ -120,6 +132,30 @@ async Task RunGatewayAsync()
     await using var gateway = await GatewayStack.StartAsync([server]);
     await WriteAsync(await GatewayBenchmark.RunAsync(server, gateway, limits, TimeSpan.FromSeconds(seconds), int.Parse(Argument("--rounds") ?? "3"),
         args.Contains("--pin-client")));
+}
+
+async Task OptimizeAsync()
+{
+    var defaults = new OcrSetOptions();
+    var optimizeSeconds = double.Parse(Argument("--seconds") ?? "1.5", CultureInfo.InvariantCulture);
+    var rounds = int.Parse(Argument("--rounds") ?? "3");
+    // Console:Cost:CpuNodeHourPrice's default (AiFactory.Dashboard/Cost/CostOptions.cs); the console's appsettings sets none.
+    var nodePrice = decimal.Parse(Argument("--node-price") ?? "0.40", CultureInfo.InvariantCulture);
+    var variants = OptimizationBenchmark.Run(new OcrSetOptions
+    {
+        Seed = int.Parse(Argument("--seed") ?? defaults.Seed.ToString()),
+        Lines = int.Parse(Argument("--lines") ?? defaults.Lines.ToString()),
+        Pages = int.Parse(Argument("--pages") ?? defaults.Pages.ToString()),
+    }, TimeSpan.FromSeconds(optimizeSeconds), rounds, provider);
+    var section = OptimizationReport.ToMarkdown(variants, $"dotnet run -c Release --project AiFactory.Benchmarks -- {string.Join(' ', args)}",
+        nodePrice, "USD", optimizeSeconds, rounds, [1, 8, 32]);
+    Console.WriteLine(section);
+    if (output is not null)
+    {
+        var document = File.Exists(output) ? await File.ReadAllTextAsync(output) : "";
+        await File.WriteAllTextAsync(output, OptimizationReport.ReplaceSection(document, section));
+        Console.WriteLine($"written to {output}");
+    }
 }
 
 async Task WriteAsync(string markdown)

@@ -9,10 +9,16 @@ public static class ArtifactKeys
 {
     public const string ModelsPrefix = "models/";
     public const string StagingPrefix = "staging/";
+    public const string LabelledSetsPrefix = "labelled-sets/";
 
     /// <summary>The content address of <paramref name="model"/>'s artifact with SHA-256 <paramref name="sha256"/> (lower-case hex).</summary>
     /// <remarks>The model name is checked only as a key segment (no '/', not '.' or '..'); callers validate it as a model name first.</remarks>
-    public static string Model(string model, string sha256)
+    public static string Model(string model, string sha256) => ContentAddress(ModelsPrefix, model, sha256, ".onnx");
+
+    /// <summary>The content address of a labelled set uploaded with a version of <paramref name="model"/>: <c>labelled-sets/&lt;model&gt;/&lt;sha256&gt;.json</c>.</summary>
+    public static string LabelledSet(string model, string sha256) => ContentAddress(LabelledSetsPrefix, model, sha256, ".json");
+
+    private static string ContentAddress(string prefix, string model, string sha256, string extension)
     {
         if (string.IsNullOrEmpty(model) || model.Contains('/') || model is "." or "..")
         {
@@ -20,7 +26,7 @@ public static class ArtifactKeys
         }
 
         return IsSha256(sha256)
-            ? $"{ModelsPrefix}{model}/{sha256}.onnx"
+            ? $"{prefix}{model}/{sha256}{extension}"
             : throw new ArgumentException($"'{sha256}' is not a lower-case hex SHA-256", nameof(sha256));
     }
 

@@ -71,6 +71,17 @@ public static class InferenceExtensions
         return gateway;
     }
 
+    /// <summary>Gives every replica the recognizer's dictionary for validation's task metrics (locally; see <see cref="RegistrySeedExtensions.WithRecognitionDictionary"/>).</summary>
+    public static InferenceReplicas WithRecognitionDictionary(this InferenceReplicas inference, string settingKey)
+    {
+        foreach (var replica in inference.Resources)
+        {
+            replica.WithRecognitionDictionary(settingKey);
+        }
+
+        return inference;
+    }
+
     /// <summary>Gives every replica the connection (and makes each wait for its server).</summary>
     public static InferenceReplicas WithConnection(this InferenceReplicas inference, Connection connection)
     {

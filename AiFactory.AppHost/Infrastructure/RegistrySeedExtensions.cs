@@ -26,32 +26,21 @@ public static class RegistrySeedExtensions
     }
 
     /// <summary>
-    /// Locally, the console's Try it reads the recognizer's dictionary from the seed folder, to turn the recognizer's
-    /// scores into text (<paramref name="setting"/>; a replica's, to render the OCR calibration set). Not in a cluster
-    /// (no path of this machine): there the console's overlay mounts it from the optional ConfigMap ocr-dictionary
-    /// (manifests/overlays/common/dashboard.yaml).
+    /// Locally, the console's Try it (<c>TryIt:RecognitionDictionary</c>) and the replicas' validation and optimization
+    /// (<c>Validation:RecognitionDictionary</c>, <c>Optimization:RecognitionDictionary</c>) read the recognizer's
+    /// dictionary from the seed folder: Try it turns the recognizer's scores into text, validation and the int8-static
+    /// calibration draw the OCR evaluation set's characters from it. Not in a cluster (no path of this machine): there the
+    /// console's overlay mounts it from the optional ConfigMap ocr-dictionary (manifests/overlays/common/dashboard.yaml).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithRecognitionDictionary(this IResourceBuilder<ProjectResource> console,
-        string setting = "TryIt__RecognitionDictionary")
+    public static IResourceBuilder<ProjectResource> WithRecognitionDictionary(this IResourceBuilder<ProjectResource> project, string settingKey)
     {
-        var builder = console.ApplicationBuilder;
+        var builder = project.ApplicationBuilder;
         if (builder.ExecutionContext.IsPublishMode)
         {
-            return console;
+            return project;
         }
 
         var path = builder.Configuration[SeedPathKey] ?? Path.Combine(InfrastructureExtensions.RepositoryRoot(builder), "models");
-        return console.WithEnvironment(setting, Path.GetFullPath(Path.Combine(path, "text-recognition", "ppocr_keys_v1.txt")));
-    }
-
-    /// <summary>Locally, every replica renders the OCR calibration set (int8-static) from the seed folder's dictionary.</summary>
-    public static InferenceReplicas WithRecognitionDictionary(this InferenceReplicas inference)
-    {
-        foreach (var replica in inference.Resources)
-        {
-            replica.WithRecognitionDictionary("Optimization__RecognitionDictionary");
-        }
-
-        return inference;
+        return project.WithEnvironment(settingKey.Replace(":", "__"), Path.GetFullPath(Path.Combine(path, "text-recognition", "ppocr_keys_v1.txt")));
     }
 }

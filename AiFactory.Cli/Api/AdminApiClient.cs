@@ -55,12 +55,22 @@ internal sealed class AdminApiClient : IDisposable
     /// <summary>
     /// Streams <paramref name="content"/> as the body (never held whole in memory), reporting the bytes written to
     /// the connection. With <c>Expect: 100-continue</c>, a refusal the gateway decides before reading the body (a
-    /// bad key, a body too large) comes back before the file is sent.
+    /// bad key, a body too large) comes back before the file is sent. With <paramref name="labelledSet"/>, the body is
+    /// multipart: the part <c>labelled_set</c> first, so a set the gateway refuses is refused before the model is sent,
+    /// then the part <c>model</c>.
     /// </summary>
-    public Task<JsonNode> UploadAsync(string path, Stream content, IProgress<long> progress, CancellationToken cancellationToken)
+    public Task<JsonNode> UploadAsync(string path, Stream content, IProgress<long> progress, CancellationToken cancellationToken, Stream? labelledSet = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ProgressStreamContent(content, progress) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        HttpContent model = new ProgressStreamContent(content, progress);
+        model.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = model };
+        if (labelledSet is not null)
+        {
+            var set = new StreamContent(labelledSet);
+            set.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Content = new MultipartFormDataContent { { set, "labelled_set", "labelled-set.json" }, { model, "model", "model.onnx" } };
+        }
+
         request.Headers.ExpectContinue = true;
         return SendAsync(request, timeout: null, cancellationToken);
     }

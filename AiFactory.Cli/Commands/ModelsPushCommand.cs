@@ -9,8 +9,8 @@ using AiFactory.Cli.Upload;
 namespace AiFactory.Cli.Commands;
 
 /// <summary>
-/// <c>aifactory models push &lt;file&gt; --model &lt;name&gt;</c>: streams the file to the registry as the model's next
-/// version, then waits until validation says <c>ready</c> (exit 0) or <c>invalid</c> (exit 7).
+/// <c>aifactory models push &lt;file&gt; --model &lt;name&gt; [--labelled-set set.json]</c>: streams the file (and its
+/// labelled set) to the registry as the model's next version, then waits until validation says <c>ready</c> (exit 0) or <c>invalid</c> (exit 7).
 /// </summary>
 internal static class ModelsPushCommand
 {
@@ -26,6 +26,11 @@ internal static class ModelsPushCommand
             Description = "The version's config.json (max_batch_size, dynamic_batching, warmup...); it travels in the URL, so keep it small",
             HelpName = "config.json",
         }.AcceptExistingOnly();
+        var labelledSet = new Option<FileInfo>("--labelled-set")
+        {
+            Description = "The version's own labelled set (inputs and expected outputs, docs/optimization.md): its validation report scores it on this version and the one taking traffic",
+            HelpName = "set.json",
+        }.AcceptExistingOnly();
         var noWait = new Option<bool>("--no-wait") { Description = "Return once uploaded, while the version is still validating" };
         var timeout = new Option<TimeSpan>("--timeout")
         {
@@ -36,13 +41,13 @@ internal static class ModelsPushCommand
         };
         var push = new Command("push", "Upload a model file as a new version, with a progress bar, and wait for its validation")
         {
-            file, model, config, noWait, timeout,
+            file, model, config, labelledSet, noWait, timeout,
         };
         context.SetAction(push, async (parse, session, cancellationToken) =>
         {
             var name = parse.GetRequiredValue(model);
             var configJson = parse.GetValue(config) is { } configFile ? ReadConfig(configFile) : null;
-            var uploaded = await UploadAsync(session, parse.GetRequiredValue(file), name, configJson, cancellationToken);
+            var uploaded = await UploadAsync(session, parse.GetRequiredValue(file), name, configJson, parse.GetValue(labelledSet), cancellationToken);
             if (parse.GetValue(noWait))
             {
                 return session.Write(uploaded, (output, answer) => output.WriteLine(
@@ -57,14 +62,19 @@ internal static class ModelsPushCommand
         return push;
     }
 
-    private static async Task<JsonNode> UploadAsync(CommandSession session, FileInfo file, string model, string? config, CancellationToken cancellationToken)
+    private static async Task<JsonNode> UploadAsync(CommandSession session, FileInfo file, string model, string? config, FileInfo? labelledSet,
+        CancellationToken cancellationToken)
     {
-        await using var content = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using var content = OpenSequential(file);
+        await using var set = labelledSet is null ? null : OpenSequential(labelledSet);
         using var progress = new UploadProgress(session.Status, session.Environment.ErrorIsTerminal, file.Name, content.Length, session.Environment.Time);
-        var answer = await session.Api.UploadAsync(AdminPaths.WithQuery(AdminPaths.Versions(model), ("config", config)), content, progress, cancellationToken);
+        var answer = await session.Api.UploadAsync(AdminPaths.WithQuery(AdminPaths.Versions(model), ("config", config)), content, progress, cancellationToken, set);
         progress.Complete();
         return answer;
     }
+
+    private static FileStream OpenSequential(FileInfo file) =>
+        new(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
 
     /// <summary>The config file as compact JSON: it must be a JSON object; the gateway judges its fields.</summary>
     private static string ReadConfig(FileInfo file)

@@ -60,6 +60,16 @@ internal static class ValidationSummary
             yield return ("config", Ok(config));
         }
 
+        if (report["task"] is JsonObject task)
+        {
+            yield return ("task", Task(task));
+        }
+
+        if (report["labelled_set"] is JsonObject labelled)
+        {
+            yield return ("labelled", Labelled(labelled));
+        }
+
         foreach (var problem in report["problems"] as JsonArray ?? [])
         {
             yield return ("problem", Format.Text(problem));
@@ -82,6 +92,37 @@ internal static class ValidationSummary
 
         return $"compatible with version {reference}";
     }
+
+    private static string Task(JsonObject task)
+    {
+        if (Format.Text(task["skipped"]) is { Length: > 0 } skipped)
+        {
+            return $"not measured: {skipped}";
+        }
+
+        var headline = task["headline"];
+        var reference = Format.Text(headline?["reference"]);
+        return $"{Format.Text(headline?["name"])} {Format.Text(headline?["candidate"])}"
+               + (reference.Length > 0 ? $" (version {Format.Text(task["reference_version"])}: {reference}, difference {Format.Text(headline?["difference"])})" : "")
+               + $" on the {Format.Text(task["set"])}";
+    }
+
+    private static string Labelled(JsonObject labelled)
+    {
+        if (Format.Text(labelled["error"]) is { Length: > 0 } error)
+        {
+            return $"not scored: {error}";
+        }
+
+        var reference = labelled["reference"] is JsonObject scored ? $", version {Format.Text(labelled["reference_version"])}: {Score(scored)}" : "";
+        return $"{Format.Text(labelled["metric"])} of '{Format.Text(labelled["output"])}' on {Format.Text(labelled["samples"])} samples: "
+               + $"{Score(labelled["candidate"])}{reference}";
+    }
+
+    private static string Score(JsonNode? score) =>
+        Format.Text(score?["error"]) is { Length: > 0 } error ? $"not scored ({error})"
+        : Format.Text(score?["mean_abs_error"]) is { Length: > 0 } mean ? $"{Format.Text(score?["score"])} (mean {mean})"
+        : Format.Text(score?["score"]);
 
     private static string Ok(JsonNode check) =>
         check["ok"] is JsonValue ok && ok.TryGetValue<bool>(out var passed) ? passed ? "ok" : "FAILED" : "?";

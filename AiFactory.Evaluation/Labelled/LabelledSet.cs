@@ -19,6 +19,17 @@ public enum LabelledMetric
     ExactMatch,
 }
 
+/// <summary>The metrics' names in the set's JSON.</summary>
+public static class LabelledMetrics
+{
+    public static string Name(LabelledMetric metric) => metric switch
+    {
+        LabelledMetric.ArgmaxAccuracy => "argmax_accuracy",
+        LabelledMetric.MaxAbsError => "max_abs_error",
+        _ => "exact_match",
+    };
+}
+
 /// <summary>
 /// A tensor of a labelled set, OIP-style (name, datatype, shape, row-major data). Values are held as
 /// <see cref="double"/> for FP32 and FP64 and as <see cref="long"/> for the integer types and BOOL (0 or 1), each

@@ -47,7 +47,7 @@ public static class LabelledSetEvaluator
 
                     for (long e = 0; e < expected.ElementCount; e++)
                     {
-                        var error = Math.Abs(output[e] - expected[e]);
+                        var error = Math.Abs(output[e] - Expected(expected, e));
                         maxError = Math.Max(maxError, double.IsNaN(error) ? double.PositiveInfinity : error);
                         errorSum += error;
                     }
@@ -58,7 +58,7 @@ public static class LabelledSetEvaluator
                     var same = shape.SequenceEqual(expected.Shape);
                     for (long e = 0; same && e < expected.ElementCount; e++)
                     {
-                        same = output[e] == expected[e];
+                        same = output[e] == Expected(expected, e);
                     }
 
                     matching += same ? 1 : 0;
@@ -117,6 +117,13 @@ public static class LabelledSetEvaluator
             _ => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<bool>(tensor.Integers!.Select(x => x != 0).ToArray(), shape)),
         };
     }
+
+    /// <summary>
+    /// An expected value at its datatype's precision: an FP32 tensor's "0.1" is the float nearest 0.1 (the reader keeps
+    /// values as doubles), so a model that outputs exactly what the set expects scores exactly.
+    /// </summary>
+    private static double Expected(LabelledTensor expected, long index) =>
+        expected.Datatype == "FP32" ? (float)expected[index] : expected[index];
 
     private static long ArgMax(double[] values, long offset, long count)
     {

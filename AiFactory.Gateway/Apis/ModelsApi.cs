@@ -16,7 +16,7 @@ public static class ModelsApi
 {
     public const string Prefix = "/api/admin/models";
 
-    /// <summary>What a request body may carry beyond the model: multipart boundaries and headers, a config part (at most 64 KiB).</summary>
+    /// <summary>What a request body may carry beyond the model and its labelled set: multipart boundaries and headers, a config part (at most 64 KiB).</summary>
     private const long UploadFramingBytes = 1024 * 1024;
 
     /// <summary>How long a connection refused mid-body stays open after the answer (see <see cref="RefuseUnreadBodyAsync"/>).</summary>
@@ -31,10 +31,12 @@ public static class ModelsApi
             .WithSummary("One model: its versions with their validation reports, desired and observed traffic, each replica's state")
             .Produces<ErrorBody>(StatusCodes.Status400BadRequest).Produces<ErrorBody>(StatusCodes.Status404NotFound);
         api.MapPost("/{model}/versions", UploadAsync).WithName("UploadModelVersion")
-            .WithSummary("Upload the model's next version: the body is the ONNX file (streamed), or multipart parts 'model' and 'config'. "
+            .WithSummary("Upload the model's next version: the body is the ONNX file (streamed), or multipart parts 'model', 'config' and 'labelled_set'. "
                          + "It starts validating, with no traffic")
             .WithDescription("Body: application/octet-stream, the ONNX bytes, with the version's config.json in the query parameter 'config'; or "
-                             + "multipart/form-data with a part 'model' (the bytes) and optionally a part 'config'. At most Registry:MaxUploadBytes.")
+                             + "multipart/form-data with a part 'model' (the bytes), optionally a part 'config' and optionally a part 'labelled_set' "
+                             + "(inputs and expected outputs its validation scores it on; docs/optimization.md). At most Registry:MaxUploadBytes "
+                             + "for the model and Registry:MaxLabelledSetBytes for the labelled set.")
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 // Documented here rather than with Accepts(), whose content-type matching would answer other types
@@ -70,6 +72,7 @@ public static class ModelsApi
                         {
                             ["model"] = bytes,
                             ["config"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The version's config.json, a JSON object of at most 64 KiB" },
+                            ["labelled_set"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The version's labelled set (JSON, docs/optimization.md)" },
                         },
                     },
                 },
@@ -96,7 +99,7 @@ public static class ModelsApi
     }
 
     private static async Task<Results<Created<UploadedVersion>, EmptyHttpResult>> UploadAsync(
-        string model, [FromQuery] string? config, HttpContext context, UploadService uploads, IOptions<RegistryOptions> options)
+        string model, [FromQuery] string? config, HttpContext context, UploadService uploads, LabelledSetUploads labelledSets, IOptions<RegistryOptions> options)
     {
         RegistryNames.Model(model);
         var queryConfig = ModelConfigDocument.Parse(config);
@@ -114,18 +117,19 @@ public static class ModelsApi
         // multipart framing and a config part, is the backstop (UploadService answers it as the same 413).
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
         {
-            bodyLimit.MaxRequestBodySize = limit + UploadFramingBytes;
+            bodyLimit.MaxRequestBodySize = limit + options.Value.MaxLabelledSetBytes + UploadFramingBytes;
         }
 
         var cancellationToken = context.RequestAborted;
         UploadService.StagedUpload staged;
         string? partConfig;
+        LabelledSetRecord? labelledSet;
         try
         {
-            (staged, partConfig) = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-                ? await ReadMultipartAsync(request, type, uploads, cancellationToken)
+            (staged, partConfig, labelledSet) = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+                ? await ReadMultipartAsync(model, request, type, uploads, labelledSets, cancellationToken)
                 : request.ContentType is null || type?.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase) == true
-                    ? (await uploads.StageAsync(request.Body, cancellationToken), null)
+                    ? (await uploads.StageAsync(request.Body, cancellationToken), null, null)
                     : throw new RequestRefusedException(StatusCodes.Status415UnsupportedMediaType,
                         "send the model as application/octet-stream, or as multipart/form-data with the parts 'model' and 'config'");
         }
@@ -141,7 +145,7 @@ public static class ModelsApi
             throw RequestRefusedException.BadRequest("'config' is given twice: in the query and as a part");
         }
 
-        var added = await uploads.AddAsync(staged, model, partConfig ?? queryConfig, context.GetApiKey()!.Id, cancellationToken);
+        var added = await uploads.AddAsync(staged, model, partConfig ?? queryConfig, context.GetApiKey()!.Id, cancellationToken, labelledSet: labelledSet);
         return TypedResults.Created($"{Prefix}/{model}/versions/{added.Version}", UploadedVersion.Of(added));
     }
 
@@ -166,9 +170,13 @@ public static class ModelsApi
         }
     }
 
-    /// <summary>The parts 'model' (streamed into the store as it arrives) and 'config', in either order.</summary>
-    private static async Task<(UploadService.StagedUpload Staged, string? Config)> ReadMultipartAsync(
-        HttpRequest request, MediaTypeHeaderValue type, UploadService uploads, CancellationToken cancellationToken)
+    /// <summary>
+    /// The parts 'model' (streamed into the store as it arrives), 'config' and 'labelled_set' (checked and stored by its
+    /// content address as it arrives), in any order. A labelled set stored before a later part is refused stays at its
+    /// address: content-addressed, it is what any upload of the same set would store.
+    /// </summary>
+    private static async Task<(UploadService.StagedUpload Staged, string? Config, LabelledSetRecord? LabelledSet)> ReadMultipartAsync(
+        string model, HttpRequest request, MediaTypeHeaderValue type, UploadService uploads, LabelledSetUploads labelledSets, CancellationToken cancellationToken)
     {
         var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
         if (string.IsNullOrEmpty(boundary))
@@ -179,6 +187,7 @@ public static class ModelsApi
         var reader = new MultipartReader(boundary, request.Body);
         UploadService.StagedUpload? staged = null;
         string? config = null;
+        LabelledSetRecord? labelledSet = null;
         try
         {
             while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
@@ -194,13 +203,16 @@ public static class ModelsApi
                     case "config" when config is null:
                         config = await ModelConfigDocument.ReadAsync(section.Body, cancellationToken);
                         break;
+                    case "labelled_set" when labelledSet is null:
+                        labelledSet = await labelledSets.StoreAsync(model, section.Body, cancellationToken);
+                        break;
                     default:
                         throw RequestRefusedException.BadRequest(
-                            $"unexpected part {RegistryNames.Quote(name ?? "")}: a multipart upload has one part 'model' and at most one part 'config'");
+                            $"unexpected part {RegistryNames.Quote(name ?? "")}: a multipart upload has one part 'model', at most one part 'config' and at most one part 'labelled_set'");
                 }
             }
 
-            return (staged ?? throw RequestRefusedException.BadRequest("the multipart upload has no part 'model'"), config);
+            return (staged ?? throw RequestRefusedException.BadRequest("the multipart upload has no part 'model'"), config, labelledSet);
         }
         catch (Exception e)
         {

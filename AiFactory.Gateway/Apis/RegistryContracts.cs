@@ -16,16 +16,17 @@ public sealed record ModelView(
 
 /// <summary>
 /// A version: immutable facts (hash, size, config, lineage, who uploaded it), what validation learnt (signature, opset,
-/// producer, the report in <see cref="Validation"/>) and its state with the reason.
+/// producer, the report in <see cref="Validation"/>), its own labelled set (<see cref="LabelledSet"/>: where it is stored, its metric,
+/// output and samples; its parent's for a derived version) and its state with the reason.
 /// </summary>
 public sealed record VersionView(
     string Model, int Version, string State, string StateReason, string Sha256, long SizeBytes, JsonElement Config, JsonElement? Signature,
-    int? Opset, string? Producer, LineageView Lineage, DateTimeOffset CreatedAt, string CreatedBy, JsonElement? Validation)
+    int? Opset, string? Producer, LineageView Lineage, DateTimeOffset CreatedAt, string CreatedBy, JsonElement? Validation, JsonElement? LabelledSet)
 {
     public static VersionView Of(VersionRecord version) =>
         new(version.Model, version.Version, version.State, version.StateReason, version.Sha256, version.SizeBytes, RegistryJson.Element(version.Config)!.Value,
             RegistryJson.Element(version.Signature), version.Opset, version.Producer, new LineageView(version.ParentVersion, RegistryJson.Element(version.Transform)),
-            version.CreatedAt, version.CreatedBy, RegistryJson.Element(version.Report));
+            version.CreatedAt, version.CreatedBy, RegistryJson.Element(version.Report), RegistryJson.Element(version.LabelledSet));
 }
 
 /// <summary>Where a version comes from: the version it was made from and how (an optimization), or nulls for an upload.</summary>

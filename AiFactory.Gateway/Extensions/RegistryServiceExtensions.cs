@@ -20,7 +20,7 @@ public static class RegistryServiceExtensions
         var services = builder.Services;
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.AddObjectStore(StorageConnectionName);
-        services.AddSingleton<RegistryStore>().AddSingleton<AuditLog>().AddSingleton<UploadService>();
+        services.AddSingleton<RegistryStore>().AddSingleton<AuditLog>().AddSingleton<UploadService>().AddSingleton<LabelledSetUploads>();
         services.TryAddSingleton<IObservedTraffic, NoObservedTraffic>();
         // A validation takes as long as its model takes (download, load, profile), and the worker retries on its own:
         // no standard resilience handler, whose timeouts (10 s an attempt) and retries suit short calls. Removing it is

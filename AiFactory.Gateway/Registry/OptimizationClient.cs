@@ -36,6 +36,8 @@ public sealed class OptimizationClient(HttpClient inference)
             ["model"] = parent.Model,
             ["parent"] = ValidationClient.Artifact(parent),
             ["transform"] = request.ToJson(),
+            // The version's own samples, when it carries a labelled set: the calibration inputs a replica prefers.
+            ["labelled_set"] = parent.LabelledSet is { } set ? JsonNode.Parse(set) : null,
         };
         HttpResponseMessage response;
         try

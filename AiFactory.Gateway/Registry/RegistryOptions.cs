@@ -17,6 +17,14 @@ public sealed class RegistryOptions
     [Range(1, long.MaxValue, ErrorMessage = "Registry:MaxUploadBytes must be at least 1")]
     public long MaxUploadBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// Largest labelled set an upload may carry (default 64 MiB of JSON), counted on the bytes received; more is 413.
+    /// The gateway reads it whole to check it: this, and the reader's 16 Mi values of 8 bytes, bound its memory per upload.
+    /// At most the 64 MiB inference's validation reads (<c>LabelledSetLimits.MaxBytes</c>), so every set accepted is scored.
+    /// </summary>
+    [Range(1, 64 * 1024 * 1024, ErrorMessage = "Registry:MaxLabelledSetBytes must be between 1 and 67108864")]
+    public int MaxLabelledSetBytes { get; set; } = 64 * 1024 * 1024;
+
     /// <summary>How often a gateway looks for versions waiting for validation (an upload to this gateway wakes it at once).</summary>
     [Range(typeof(TimeSpan), "00:00:00.1", "00:10:00", ErrorMessage = "Registry:ValidationPollInterval must be between 0.1 s and 10 min")]
     public TimeSpan ValidationPollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -4,7 +4,7 @@ namespace AiFactory.Gateway.Registry;
 public sealed record VersionRecord(
     string Model, int Version, string Sha256, long SizeBytes, string StorageKey, string Config, string? Signature, int? Opset,
     string? Producer, int? ParentVersion, string? Transform, string State, string StateReason, DateTimeOffset CreatedAt, string CreatedBy,
-    string? Report);
+    string? Report, string? LabelledSet = null);
 
 /// <summary>A traffic policy: percent per version (ascending), the policy a rollback returns to, and who set it why.</summary>
 public sealed record PolicyRecord(

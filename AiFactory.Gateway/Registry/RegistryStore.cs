@@ -23,7 +23,8 @@ public sealed class RegistryStore(NpgsqlDataSource dataSource)
     private const string VersionColumns = """
         v.model, v.version, v.sha256, v.size_bytes AS SizeBytes, v.storage_key AS StorageKey, v.config::text AS Config,
         v.signature::text AS Signature, v.opset, v.producer, v.parent_version AS ParentVersion, v.transform::text AS Transform,
-        v.state, v.state_reason AS StateReason, v.created_at AS CreatedAt, v.created_by AS CreatedBy, r.report::text AS Report
+        v.state, v.state_reason AS StateReason, v.created_at AS CreatedAt, v.created_by AS CreatedBy, r.report::text AS Report,
+        v.labelled_set::text AS LabelledSet
         FROM model_versions v LEFT JOIN validation_reports r ON r.model = v.model AND r.version = v.version
         """;
 
@@ -35,7 +36,9 @@ public sealed class RegistryStore(NpgsqlDataSource dataSource)
     /// <summary>A version made from <see cref="Parent"/>; <see cref="Transform"/> is the lineage as a JSON object (what was done, with which options).</summary>
     public sealed record DerivedVersion(string Model, int Parent, string Sha256, long SizeBytes, string StorageKey, string Config, string Transform, string CreatedBy);
 
-    public sealed record NewVersion(string Model, int? Version, string Sha256, long SizeBytes, string StorageKey, string Config, string CreatedBy);
+    /// <summary><see cref="LabelledSet"/>: the version's own labelled set as its registry JSON (<see cref="LabelledSetRecord"/>), if uploaded with it.</summary>
+    public sealed record NewVersion(string Model, int? Version, string Sha256, long SizeBytes, string StorageKey, string Config, string CreatedBy,
+        string? LabelledSet = null);
 
     public async Task<IReadOnlyList<ModelRecord>> ListModelsAsync(CancellationToken cancellationToken)
     {
@@ -94,10 +97,10 @@ public sealed class RegistryStore(NpgsqlDataSource dataSource)
         var number = version.Version ?? await connection.ExecuteScalarAsync<int>(new CommandDefinition(
             "SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE model = @Model", version, transaction, cancellationToken: cancellationToken));
         var inserted = await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO model_versions (model, version, sha256, size_bytes, storage_key, config, created_by)
-            VALUES (@Model, @number, @Sha256, @SizeBytes, @StorageKey, @Config::jsonb, @CreatedBy)
+            INSERT INTO model_versions (model, version, sha256, size_bytes, storage_key, config, created_by, labelled_set)
+            VALUES (@Model, @number, @Sha256, @SizeBytes, @StorageKey, @Config::jsonb, @CreatedBy, @LabelledSet::jsonb)
             ON CONFLICT (model, version) DO NOTHING
-            """, new { version.Model, number, version.Sha256, version.SizeBytes, version.StorageKey, version.Config, version.CreatedBy },
+            """, new { version.Model, number, version.Sha256, version.SizeBytes, version.StorageKey, version.Config, version.CreatedBy, version.LabelledSet },
             transaction, cancellationToken: cancellationToken));
         if (inserted == 0)
         {
@@ -105,7 +108,8 @@ public sealed class RegistryStore(NpgsqlDataSource dataSource)
         }
 
         await AuditLog.AppendAsync(connection, transaction, new AuditEntry(version.CreatedBy, AuditLog.VersionUpload, version.Model, number,
-            After: new { version.Sha256, version.SizeBytes, version.StorageKey }), cancellationToken);
+            After: new { version.Sha256, version.SizeBytes, version.StorageKey, LabelledSet = version.LabelledSet is { } set ? JsonDocument.Parse(set).RootElement : (JsonElement?)null }),
+            cancellationToken);
         var added = await connection.QuerySingleAsync<VersionRow>(new CommandDefinition(
             $"SELECT {VersionColumns} WHERE v.model = @Model AND v.version = @number", new { version.Model, number }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
@@ -124,7 +128,7 @@ public sealed class RegistryStore(NpgsqlDataSource dataSource)
         await LockExistingModelAsync(connection, transaction, version.Model, cancellationToken);
         var parent = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
             $"SELECT {VersionColumns} WHERE v.model = @Model AND v.version = @Parent", version, transaction, cancellationToken: cancellationToken));
-        RequireDerivable(version.Model, version.Parent, parent?.ToRecord());
+        var parentRecord = RequireDerivable(version.Model, version.Parent, parent?.ToRecord());
         if (await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
                 "SELECT version FROM model_versions WHERE model = @Model AND sha256 = @Sha256 AND config = @Config::jsonb", version, transaction,
                 cancellationToken: cancellationToken)) is { } existing)
@@ -135,9 +139,14 @@ public sealed class RegistryStore(NpgsqlDataSource dataSource)
         var number = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
             "SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE model = @Model", version, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO model_versions (model, version, sha256, size_bytes, storage_key, config, parent_version, transform, created_by)
-            VALUES (@Model, @number, @Sha256, @SizeBytes, @StorageKey, @Config::jsonb, @Parent, @Transform::jsonb, @CreatedBy)
-            """, new { version.Model, number, version.Sha256, version.SizeBytes, version.StorageKey, version.Config, version.Parent, version.Transform, version.CreatedBy },
+            INSERT INTO model_versions (model, version, sha256, size_bytes, storage_key, config, parent_version, transform, created_by, labelled_set)
+            VALUES (@Model, @number, @Sha256, @SizeBytes, @StorageKey, @Config::jsonb, @Parent, @Transform::jsonb, @CreatedBy, @LabelledSet::jsonb)
+            """, new
+            {
+                version.Model, number, version.Sha256, version.SizeBytes, version.StorageKey, version.Config, version.Parent, version.Transform, version.CreatedBy,
+                // The parent's labelled set: an optimization is scored on the set its parent was.
+                parentRecord.LabelledSet,
+            },
             transaction, cancellationToken: cancellationToken));
         await AuditLog.AppendAsync(connection, transaction, new AuditEntry(version.CreatedBy, AuditLog.VersionDerive, version.Model, number,
             After: new { parent = version.Parent, transform = JsonDocument.Parse(version.Transform).RootElement, version.Sha256, version.SizeBytes }),
@@ -458,9 +467,10 @@ public sealed class RegistryStore(NpgsqlDataSource dataSource)
         public DateTime CreatedAt { get; set; }
         public string CreatedBy { get; set; } = "";
         public string? Report { get; set; }
+        public string? LabelledSet { get; set; }
 
         public VersionRecord ToRecord() => new(Model, Version, Sha256, SizeBytes, StorageKey, Config, Signature, Opset, Producer, ParentVersion,
-            Transform, State, StateReason, Utc(CreatedAt), CreatedBy, Report);
+            Transform, State, StateReason, Utc(CreatedAt), CreatedBy, Report, LabelledSet);
     }
 
     private sealed class ClaimRow

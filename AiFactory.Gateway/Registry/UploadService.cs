@@ -53,11 +53,12 @@ public sealed partial class UploadService(IObjectStore store, RegistryStore regi
 
     /// <summary>
     /// Makes <paramref name="staged"/> the next version of <paramref name="model"/> (or, for the seeder, version
-    /// <paramref name="version"/>) and wakes the validation worker; the staging object is deleted either way.
+    /// <paramref name="version"/>), with its <paramref name="labelledSet"/> if one came with it, and wakes the validation
+    /// worker; the staging object is deleted either way.
     /// </summary>
     /// <exception cref="RequestRefusedException">409 the model already has these bytes; 503 the store cannot be reached.</exception>
     public async Task<VersionRecord> AddAsync(StagedUpload staged, string model, string config, string keyId, CancellationToken cancellationToken,
-        int? version = null) =>
+        int? version = null, LabelledSetRecord? labelledSet = null) =>
         await CommitAsync(staged, model, async (stored, key) =>
         {
             if (await registry.VersionWithHashAsync(model, stored.Sha256, cancellationToken) is { } existing)
@@ -67,7 +68,7 @@ public sealed partial class UploadService(IObjectStore store, RegistryStore regi
 
             await store.CopyAsync(stored.Key, key, cancellationToken);
             return await registry.AddVersionAsync(
-                new RegistryStore.NewVersion(model, version, stored.Sha256, stored.SizeBytes, key, config, keyId), cancellationToken);
+                new RegistryStore.NewVersion(model, version, stored.Sha256, stored.SizeBytes, key, config, keyId, labelledSet?.ToJson()), cancellationToken);
         });
 
     /// <summary>
@@ -121,7 +122,7 @@ public sealed partial class UploadService(IObjectStore store, RegistryStore regi
     public static RequestRefusedException TooLarge(long limit) =>
         RequestRefusedException.TooLarge($"the model is larger than the limit of {limit} bytes (Registry:MaxUploadBytes)");
 
-    private static RequestRefusedException Unavailable(StorageUnavailableException e) =>
+    public static RequestRefusedException Unavailable(StorageUnavailableException e) =>
         RequestRefusedException.Unavailable($"the object store is unavailable: {e.Message}");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The staging object {Key} could not be deleted and is left in the bucket: {Reason}")]

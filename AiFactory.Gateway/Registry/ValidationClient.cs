@@ -47,7 +47,10 @@ public sealed class ValidationClient(HttpClient inference)
         }
     }
 
-    /// <summary>The request body: the candidate and its reference, each with what inference needs to fetch and check it.</summary>
+    /// <summary>
+    /// The request body: the candidate and its reference, each with what inference needs to fetch and check it, and the
+    /// candidate's labelled set (its parent's, for a derived version), which inference scores on both.
+    /// </summary>
     public static JsonObject Request(ValidationClaim claim) => new()
     {
         ["model"] = claim.Candidate.Model,
@@ -55,6 +58,7 @@ public sealed class ValidationClient(HttpClient inference)
         ["candidate"] = Artifact(claim.Candidate),
         ["reference"] = claim.Reference is { } reference ? Artifact(reference) : null,
         ["seed"] = Seed,
+        ["labelled_set"] = claim.Candidate.LabelledSet is { } set ? JsonNode.Parse(set) : null,
     };
 
     /// <summary>

@@ -66,7 +66,8 @@ public static class InferenceServiceExtensions
 
         builder.Services.AddHostedService<LoadedModelsGauge>();
 
-        builder.Services.AddSingleton<ModelValidator>();
+        builder.Services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<OcrValidationSet>().AddSingleton<TaskMetricsMeter>().AddSingleton<ModelValidator>();
         builder.AddModelOptimization();
         builder.Services.AddSingleton<Analysis.ConfigAnalyzer>();
 

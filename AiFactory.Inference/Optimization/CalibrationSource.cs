@@ -1,3 +1,4 @@
+using AiFactory.Evaluation.Labelled;
 using AiFactory.Evaluation.Ocr;
 using AiFactory.Evaluation.Running;
 using AiFactory.Optimization.Onnx;
@@ -7,10 +8,9 @@ using Microsoft.Extensions.Options;
 namespace AiFactory.Inference.Optimization;
 
 /// <summary>
-/// The inputs a transform calibrates on. For the OCR sample models, their evaluation set, generated from a fixed seed
-/// at a bounded size and preprocessed as their evaluation runs it; for any other model, none (a transform that needs
-/// them refuses with its reason). Uploaded samples (a model's own labelled set) are the next source: they come in
-/// here, ahead of the generated set, once the registry stores them.
+/// The inputs a transform calibrates on: the parent's own labelled set where it was uploaded with one (the user's own
+/// data comes first); else, for the OCR sample models, their evaluation set, generated from a fixed seed at a bounded
+/// size and preprocessed as their evaluation runs it; else none (a transform that needs them refuses with its reason).
 /// </summary>
 public sealed class CalibrationSource(IOptions<OptimizationOptions> options)
 {
@@ -20,13 +20,28 @@ public sealed class CalibrationSource(IOptions<OptimizationOptions> options)
     /// <summary>The transforms that run the parent on inputs (the others would only pay for generating them).</summary>
     public static readonly IReadOnlySet<string> Calibrating = new HashSet<string>(StringComparer.Ordinal) { "int8-static" };
 
+    /// <summary>Whether <paramref name="transform"/> calibrates at all when <paramref name="choice"/> is asked: if not, nothing is read or generated.</summary>
+    public static bool Needed(string transform, string choice) => Calibrating.Contains(transform) && choice != OptimizeRequest.NoCalibration;
+
     /// <summary>
     /// The calibration data for <paramref name="transform"/> on <paramref name="model"/> (its name in the registry) as
-    /// <paramref name="choice"/> asks: none for a transform that does not calibrate.
+    /// <paramref name="choice"/> asks, from <paramref name="uploaded"/> (the parent's labelled set, read) when there is
+    /// one: none for a transform that does not calibrate.
     /// </summary>
-    public CalibrationData For(string transform, string model, ModelProto parent, string choice)
+    /// <exception cref="AiFactory.Optimization.TransformRefusedException">The uploaded set has an input that is not FP32.</exception>
+    public CalibrationData For(string transform, string model, ModelProto parent, string choice, LabelledSet? uploaded = null)
     {
-        if (!Calibrating.Contains(transform) || choice == OptimizeRequest.NoCalibration || OcrModels.TaskOf(model) is not { } task)
+        if (!Needed(transform, choice))
+        {
+            return CalibrationData.None;
+        }
+
+        if (uploaded is not null)
+        {
+            return LabelledSetCalibration.From(uploaded, $"the version's labelled set ({uploaded.Samples.Count} samples)");
+        }
+
+        if (OcrModels.TaskOf(model) is not { } task)
         {
             return CalibrationData.None;
         }

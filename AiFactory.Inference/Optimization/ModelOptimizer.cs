@@ -1,3 +1,4 @@
+using AiFactory.Evaluation.Labelled;
 using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Validation;
 using AiFactory.Optimization;
@@ -56,7 +57,10 @@ public sealed class ModelOptimizer(CalibrationSource calibration, ILogger<ModelO
         {
             using var folder = new WorkFolder("aifactory-optimize-", logger);
             var path = folder.File("parent.onnx");
-            await DownloadAsync(parent, path, cancellationToken);
+            await DownloadAsync(parent, path, "the parent's artifact", cancellationToken);
+            var uploaded = request.LabelledSet is { } set && CalibrationSource.Needed(transform.Transform, request.Calibration!)
+                ? await ReadLabelledSetAsync(set, folder.File("labelled-set.json"), cancellationToken)
+                : null;
             // ONNX Runtime's and the rewriting's work is synchronous and CPU-bound: off the request's thread.
             return await Task.Run(() =>
             {
@@ -64,7 +68,7 @@ public sealed class ModelOptimizer(CalibrationSource calibration, ILogger<ModelO
                 try
                 {
                     var model = OnnxFile.Read(bytes);
-                    var data = calibration.For(transform.Transform, request.Model, model, request.Calibration!);
+                    var data = calibration.For(transform.Transform, request.Model, model, request.Calibration!, uploaded);
                     var result = transformer.Apply(new TransformInput(bytes, model, transform.Options, data));
                     return new Optimized(result.Bytes, result.Details, data.Source);
                 }
@@ -80,7 +84,25 @@ public sealed class ModelOptimizer(CalibrationSource calibration, ILogger<ModelO
         }
     }
 
-    private async Task DownloadAsync(StoredObject artifact, string path, CancellationToken cancellationToken)
+    // The parent's labelled set, read under the same limits as at upload; one it cannot use refuses the transform.
+    private async Task<LabelledSet> ReadLabelledSetAsync(LabelledSetReference reference, string path, CancellationToken cancellationToken)
+    {
+        var artifact = string.IsNullOrEmpty(reference.StorageKey) || !ArtifactKeys.IsSha256(reference.Sha256) || reference.SizeBytes <= 0
+            ? throw InferenceError.InvalidArgument("'labelled_set' needs 'storage_key', 'sha256' (lower-case hex) and 'size_bytes' (positive)")
+            : new StoredObject(reference.StorageKey, reference.SizeBytes, reference.Sha256!);
+        await DownloadAsync(artifact, path, "the version's labelled set", cancellationToken);
+        try
+        {
+            await using var file = File.OpenRead(path);
+            return await LabelledSetReader.ReadAsync(file, new LabelledSetLimits(), cancellationToken);
+        }
+        catch (LabelledSetException e)
+        {
+            throw InferenceError.Unprocessable($"the version's labelled set cannot be read for calibration: {e.Message}");
+        }
+    }
+
+    private async Task DownloadAsync(StoredObject artifact, string path, string what, CancellationToken cancellationToken)
     {
         try
         {
@@ -88,11 +110,11 @@ public sealed class ModelOptimizer(CalibrationSource calibration, ILogger<ModelO
         }
         catch (ObjectNotFoundException)
         {
-            throw InferenceError.Unprocessable($"the parent's artifact '{artifact.Key}' is not in the object store");
+            throw InferenceError.Unprocessable($"{what} '{artifact.Key}' is not in the object store");
         }
         catch (ArtifactIntegrityException e)
         {
-            throw InferenceError.Unprocessable($"the parent's artifact is not what the registry recorded: {e.Message}");
+            throw InferenceError.Unprocessable($"{what} is not what the registry recorded: {e.Message}");
         }
         catch (StorageUnavailableException e)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AiFactory.Evaluation.Labelled;
 using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Repository;
 using AiFactory.Inference.Runtime;
@@ -12,10 +13,12 @@ namespace AiFactory.Inference.Validation;
 /// Validates a model version for the registry: downloads it (and the version taking traffic, the reference) from the
 /// object store into a temporary folder, hash-checked; checks its config and that it is an ONNX model; loads it in
 /// ONNX Runtime on the CPU; reads its signature and compares it with the reference's; runs it on seeded inputs
-/// (no NaN/Inf allowed), measures its drift from the reference on the same inputs and profiles its latency.
+/// (no NaN/Inf allowed), measures its drift from the reference on the same inputs and profiles its latency; then
+/// the task metrics of an OCR sample model and the scores of the version's own labelled set, for candidate and reference.
 /// One validation at a time per replica, on one intra-op thread, so serving keeps the rest of the machine.
 /// </summary>
-public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics metrics, ILogger<ModelValidator> logger, IObjectStore? store = null)
+public sealed class ModelValidator(
+    SessionFactory sessions, InferenceMetrics metrics, TaskMetricsMeter taskMetrics, ILogger<ModelValidator> logger, IObjectStore? store = null)
 {
     /// <summary>Seeded inputs the smoke run and the drift comparison use, one item each.</summary>
     public const int Samples = 8;
@@ -37,6 +40,7 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
 
         var candidate = Artifact(request.Candidate, "candidate");
         var reference = request.Reference is null ? null : Artifact(request.Reference, "reference");
+        var labelled = request.LabelledSet is null ? null : LabelledArtifact(request.LabelledSet);
         await _oneAtATime.WaitAsync(cancellationToken);
         try
         {
@@ -55,8 +59,10 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
                 referenceProblem = await DownloadAsync(reference, referencePath, cancellationToken);
             }
 
+            var labelledSet = labelled is null ? null : await ReadLabelledSetAsync(labelled, folder.File("labelled-set.json"), cancellationToken);
+
             // ONNX Runtime's work is synchronous and CPU-bound: off the request's thread.
-            return await Task.Run(() => Validate(request, candidatePath, referenceProblem is null ? referencePath : null, referenceProblem), cancellationToken);
+            return await Task.Run(() => Validate(request, candidatePath, referenceProblem is null ? referencePath : null, referenceProblem, labelledSet), cancellationToken);
         }
         finally
         {
@@ -64,7 +70,7 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
         }
     }
 
-    private ValidationReport Validate(ValidationRequest request, string candidatePath, string? referencePath, string? referenceProblem)
+    private ValidationReport Validate(ValidationRequest request, string candidatePath, string? referencePath, string? referenceProblem, LabelledSetRead? labelledSet)
     {
         var problems = new List<string>();
         var (config, configCheck) = ReadConfig(request.Candidate!.Config);
@@ -84,7 +90,7 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
         }
 
         var started = Stopwatch.GetTimestamp();
-        var (model, declared, loadProblem) = Load(request.Model!, request.Version, candidatePath, config);
+        var (model, session, declared, loadProblem) = Load(request.Model!, request.Version, candidatePath, config);
         if (model is null)
         {
             return Refused(loadProblem!, configCheck);
@@ -92,13 +98,14 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
 
         var loadCheck = new LoadCheck(true, SessionFactory.CpuProvider, file.Opset, file.Producer, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         LoadedModel? referenceModel = null;
+        InferenceSession? referenceSession = null;
         try
         {
             SignatureCheck signature;
             if (referencePath is not null)
             {
                 var (referenceConfig, _) = ReadConfig(request.Reference!.Config);
-                (referenceModel, var referenceDeclared, referenceProblem) = Load(request.Model!, request.Reference.Version, referencePath, referenceConfig);
+                (referenceModel, referenceSession, var referenceDeclared, referenceProblem) = Load(request.Model!, request.Reference.Version, referencePath, referenceConfig);
                 signature = referenceModel is null
                     ? Incompatible(declared, request.Reference.Version, referenceProblem!)
                     : Signature(declared, request.Reference.Version, referenceDeclared);
@@ -115,7 +122,21 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
             problems.AddRange(runProblems);
             var latency = smoke.Ok ? LatencyProfiler.Profile(model, LatencyProfiler.BatchSizes(model, declared.Inputs), request.Seed) : null;
             var passed = configCheck.Ok && smoke.Ok;
-            return new ValidationReport(passed, problems, loadCheck, signature, smoke, drift, latency, configCheck);
+            // Accuracy is compared only with a reference whose signature the candidate shares, as drift is.
+            var comparable = signature.Compatible ? referenceSession : null;
+            var task = smoke.Ok ? taskMetrics.Measure(request.Model!, session!, comparable, request.Reference?.Version, problems) : null;
+            var labelled = labelledSet switch
+            {
+                null => null,
+                { Set: null } => new LabelledSetCheck(labelledSet.Sha256, null, null, 0, null, null, null, labelledSet.Problem),
+                _ => LabelledSetScorer.Score(labelledSet.Sha256, labelledSet.Set, session!, comparable, request.Reference?.Version, problems),
+            };
+            if (labelledSet?.Problem is { } unreadable)
+            {
+                problems.Add($"the labelled set cannot be read: {unreadable}");
+            }
+
+            return new ValidationReport(passed, problems, loadCheck, signature, smoke, drift, latency, configCheck, task, labelled);
         }
         finally
         {
@@ -173,7 +194,7 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
     /// Opens the file on the CPU with one intra-op thread and without batching or warmup (the validation runs it
     /// directly); the signature is the file's own, before config.json's dims narrow it.
     /// </summary>
-    private (LoadedModel? Model, (List<TensorSpec> Inputs, List<TensorSpec> Outputs) Declared, string? Problem) Load(
+    private (LoadedModel? Model, InferenceSession? Session, (List<TensorSpec> Inputs, List<TensorSpec> Outputs) Declared, string? Problem) Load(
         string name, long version, string path, ModelConfig config)
     {
         var validationConfig = config with
@@ -188,18 +209,18 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
         }
         catch (OnnxRuntimeException e)
         {
-            return (null, ([], []), $"ONNX Runtime cannot load the model: {e.Message}");
+            return (null, null, ([], []), $"ONNX Runtime cannot load the model: {e.Message}");
         }
 
         try
         {
             var declared = (Describe(session.InputMetadata), Describe(session.OutputMetadata));
-            return (new LoadedModel(name, version.ToString(), session, SessionFactory.CpuProvider, validationConfig, metrics, logger), declared, null);
+            return (new LoadedModel(name, version.ToString(), session, SessionFactory.CpuProvider, validationConfig, metrics, logger), session, declared, null);
         }
         catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
         {
             session.Dispose();
-            return (null, ([], []), $"the model cannot be served: {e.Message}");
+            return (null, null, ([], []), $"the model cannot be served: {e.Message}");
         }
     }
 
@@ -255,6 +276,33 @@ public sealed class ModelValidator(SessionFactory sessions, InferenceMetrics met
             throw InferenceError.Unavailable($"the object store is unavailable: {e.Message}");
         }
     }
+
+    /// <summary>The labelled set as read for this validation: the set, or why it could not be read.</summary>
+    private sealed record LabelledSetRead(string Sha256, LabelledSet? Set, string? Problem);
+
+    /// <summary>Downloads (hash-checked) and reads the set; what is wrong with it becomes the report's problem, not a failed validation.</summary>
+    private async Task<LabelledSetRead> ReadLabelledSetAsync(StoredObject artifact, string path, CancellationToken cancellationToken)
+    {
+        if (await DownloadAsync(artifact, path, cancellationToken) is { } unreadable)
+        {
+            return new LabelledSetRead(artifact.Sha256, null, unreadable);
+        }
+
+        try
+        {
+            await using var file = File.OpenRead(path);
+            return new LabelledSetRead(artifact.Sha256, await LabelledSetReader.ReadAsync(file, new LabelledSetLimits(), cancellationToken), null);
+        }
+        catch (LabelledSetException e)
+        {
+            return new LabelledSetRead(artifact.Sha256, null, e.Message);
+        }
+    }
+
+    private static StoredObject LabelledArtifact(LabelledSetReference set) =>
+        string.IsNullOrEmpty(set.StorageKey) || !ArtifactKeys.IsSha256(set.Sha256) || set.SizeBytes <= 0
+            ? throw InferenceError.InvalidArgument("'labelled_set' needs 'storage_key', 'sha256' (lower-case hex) and 'size_bytes' (positive)")
+            : new StoredObject(set.StorageKey, set.SizeBytes, set.Sha256!);
 
     private static ValidationReport Refused(string problem, ConfigCheck config) =>
         new(false, config.Ok ? [problem] : [problem, config.Error!], new LoadCheck(false, null, null, null, null), null, null, null, null, config);

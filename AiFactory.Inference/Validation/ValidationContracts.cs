@@ -12,7 +12,14 @@ public sealed record ValidationRequest(
     [property: JsonPropertyName("version")] long Version,
     [property: JsonPropertyName("candidate")] ArtifactReference? Candidate,
     [property: JsonPropertyName("reference")] ArtifactReference? Reference,
-    [property: JsonPropertyName("seed")] int Seed = 42);
+    [property: JsonPropertyName("seed")] int Seed = 42,
+    [property: JsonPropertyName("labelled_set")] LabelledSetReference? LabelledSet = null);
+
+/// <summary>The candidate's own labelled set in the object store (its parent's, for a derived version), checked by SHA-256 while it is read.</summary>
+public sealed record LabelledSetReference(
+    [property: JsonPropertyName("storage_key")] string? StorageKey,
+    [property: JsonPropertyName("sha256")] string? Sha256,
+    [property: JsonPropertyName("size_bytes")] long SizeBytes);
 
 /// <summary>A version's artifact in the object store, its size and SHA-256 (checked while it is read) and its config.json.</summary>
 public sealed record ArtifactReference(
@@ -35,7 +42,9 @@ public sealed record ValidationReport(
     [property: JsonPropertyName("smoke")] SmokeCheck? Smoke,
     [property: JsonPropertyName("drift")] DriftCheck? Drift,
     [property: JsonPropertyName("latency")] LatencyCheck? Latency,
-    [property: JsonPropertyName("config")] ConfigCheck Config);
+    [property: JsonPropertyName("config")] ConfigCheck Config,
+    [property: JsonPropertyName("task")] TaskCheck? Task = null,
+    [property: JsonPropertyName("labelled_set")] LabelledSetCheck? LabelledSet = null);
 
 public sealed record LoadCheck(
     [property: JsonPropertyName("ok")] bool Ok,
@@ -78,6 +87,55 @@ public sealed record LatencyPoint(
     [property: JsonPropertyName("items_per_second")] double ItemsPerSecond);
 
 public sealed record ConfigCheck([property: JsonPropertyName("ok")] bool Ok, [property: JsonPropertyName("error")] string? Error);
+
+/// <summary>
+/// The OCR sample models' task metrics (docs/optimization.md) on the generated evaluation set, for the candidate and
+/// the reference on the same set, the headline first; <see cref="Skipped"/> says why they were not measured (no
+/// fonts, no dictionary), which never fails a validation.
+/// </summary>
+public sealed record TaskCheck(
+    [property: JsonPropertyName("task")] string Task,
+    [property: JsonPropertyName("set")] string? Set,
+    [property: JsonPropertyName("candidate")] IReadOnlyList<TaskMetricValue>? Candidate,
+    [property: JsonPropertyName("reference")] IReadOnlyList<TaskMetricValue>? Reference,
+    [property: JsonPropertyName("reference_version")] long? ReferenceVersion,
+    [property: JsonPropertyName("headline")] HeadlineComparison? Headline,
+    [property: JsonPropertyName("seconds")] double? Seconds,
+    [property: JsonPropertyName("skipped")] string? Skipped);
+
+/// <summary>One task metric; <see cref="Value"/> is null where the set held nothing to measure.</summary>
+public sealed record TaskMetricValue(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("value")] double? Value,
+    [property: JsonPropertyName("samples")] int Samples,
+    [property: JsonPropertyName("higher_is_better")] bool HigherIsBetter);
+
+/// <summary>The headline metric of candidate and reference and their difference (candidate − reference).</summary>
+public sealed record HeadlineComparison(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("candidate")] double? Candidate,
+    [property: JsonPropertyName("reference")] double? Reference,
+    [property: JsonPropertyName("difference")] double? Difference);
+
+/// <summary>
+/// The candidate's own labelled set scored on the candidate and on the reference. <see cref="Error"/> says why a
+/// model could not be scored (the set names an output it lacks, a sample it cannot run): a problem of the report.
+/// </summary>
+public sealed record LabelledSetCheck(
+    [property: JsonPropertyName("sha256")] string Sha256,
+    [property: JsonPropertyName("metric")] string? Metric,
+    [property: JsonPropertyName("output")] string? Output,
+    [property: JsonPropertyName("samples")] int Samples,
+    [property: JsonPropertyName("candidate")] LabelledScore? Candidate,
+    [property: JsonPropertyName("reference")] LabelledScore? Reference,
+    [property: JsonPropertyName("reference_version")] long? ReferenceVersion,
+    [property: JsonPropertyName("error")] string? Error);
+
+/// <summary>A model's score on the set (for max_abs_error, lower is better, with the mean error beside it); null where nothing was scored.</summary>
+public sealed record LabelledScore(
+    [property: JsonPropertyName("score")] double? Score,
+    [property: JsonPropertyName("mean_abs_error")] double? MeanAbsError,
+    [property: JsonPropertyName("error")] string? Error);
 
 // Names are explicit: metadata from a context in another options' resolver chain (the HTTP JSON options) takes that
 // options' naming policy, not the context's.

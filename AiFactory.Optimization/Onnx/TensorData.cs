@@ -58,6 +58,14 @@ public static class TensorData
     public static TensorProto Float(string name, IEnumerable<long> dims, ReadOnlySpan<float> values) =>
         Raw(name, dims, TensorProto.Types.DataType.Float, MemoryMarshal.AsBytes(values));
 
+    /// <summary>A UINT8 tensor.</summary>
+    public static TensorProto UInt8(string name, IEnumerable<long> dims, ReadOnlySpan<byte> values) =>
+        Raw(name, dims, TensorProto.Types.DataType.Uint8, values);
+
+    /// <summary>An INT32 tensor.</summary>
+    public static TensorProto Int32(string name, IEnumerable<long> dims, ReadOnlySpan<int> values) =>
+        Raw(name, dims, TensorProto.Types.DataType.Int32, MemoryMarshal.AsBytes(values));
+
     /// <summary>An INT8 tensor.</summary>
     public static TensorProto Int8(string name, IEnumerable<long> dims, ReadOnlySpan<sbyte> values) =>
         Raw(name, dims, TensorProto.Types.DataType.Int8, MemoryMarshal.AsBytes(values));

@@ -8,6 +8,7 @@ public static class ModelTransforms
         new GraphOptimizationTransform(),
         new Fp16Transform(),
         new Int8DynamicTransform(),
+        new Int8StaticTransform(),
     }.ToDictionary(transform => transform.Name, StringComparer.Ordinal);
 
     /// <exception cref="TransformRefusedException">No transform has that name.</exception>

@@ -41,5 +41,39 @@ public sealed class VersionReportTests
         Assert.Equal("the model does not load: protobuf parsing failed", Assert.Single(summary.Problems));
     }
 
+    [Fact]
+    public void Task_metrics_show_the_headline_beside_the_reference_and_the_labelled_set_its_scores()
+    {
+        var summary = VersionReport.Of(JsonNode.Parse("""
+            {"passed":true,"problems":[],
+             "task":{"task":"text-recognition","set":"OCR evaluation set (seed 12, 40 lines, 4 pages)",
+                     "candidate":[{"name":"character accuracy (1 − CER)","value":0.975,"samples":40,"higher_is_better":true}],
+                     "reference":[{"name":"character accuracy (1 − CER)","value":0.992,"samples":40,"higher_is_better":true}],
+                     "reference_version":1,
+                     "headline":{"name":"character accuracy (1 − CER)","candidate":0.975,"reference":0.992,"difference":-0.017},"seconds":3.2,"skipped":null},
+             "labelled_set":{"sha256":"ab","metric":"argmax_accuracy","output":"y","samples":2,"candidate":{"score":1,"mean_abs_error":null,"error":null},
+                             "reference":{"score":0.5,"mean_abs_error":null,"error":null},"reference_version":1,"error":null}}
+            """));
+
+        Assert.Equal("character accuracy (1 − CER) 0.975 vs v1 0.992 (Δ -0.017)", summary.Task);
+        Assert.Equal("argmax_accuracy 1 on 2 samples vs v1 0.5", summary.Labelled);
+    }
+
+    [Fact]
+    public void Task_metrics_not_measured_and_a_set_the_model_cannot_run_say_why()
+    {
+        var summary = VersionReport.Of(JsonNode.Parse("""
+            {"passed":true,"problems":[],
+             "task":{"task":"text-direction","set":null,"candidate":null,"reference":null,"reference_version":null,"headline":null,"seconds":null,
+                     "skipped":"the font DejaVu Sans is missing"},
+             "labelled_set":{"sha256":"ab","metric":"argmax_accuracy","output":"nope","samples":1,"candidate":{"score":null,"mean_abs_error":null,"error":"$.output: the model has no output 'nope'"},
+                             "reference":null,"reference_version":null,"error":null}}
+            """));
+
+        Assert.Equal("not measured: the font DejaVu Sans is missing", summary.Task);
+        Assert.Equal("argmax_accuracy not scored ($.output: the model has no output 'nope') on 1 samples", summary.Labelled);
+        Assert.Equal(("—", "—"), (VersionReport.Of(null).Task, VersionReport.Of(null).Labelled));
+    }
+
     private static (string, string, string, int) Parts(VersionReport summary) => (summary.Drift, summary.Latency, summary.Recommended, summary.Problems.Count);
 }

@@ -5,7 +5,7 @@ namespace AiFactory.Tests.Optimization;
 
 /// <summary>
 /// Small models built with the generated ONNX classes, each with the one feature a transform test needs, with
-/// weights drawn from a seed. FP32 input <c>x</c>, FP32 output <c>y</c>; opset 17.
+/// weights drawn from a seed. FP32 input <c>x</c>, FP32 output <c>y</c>; opset 17 unless said.
 /// </summary>
 internal static class GeneratedModels
 {
@@ -36,6 +36,33 @@ internal static class GeneratedModels
         graph.Initializer.Add(Tensor("w", random, 0.3f, 4, 3, 3, 3));
         graph.Node.Add(Node("Conv", ["x", "w"], ["c"]));
         graph.Node.Add(Node("Relu", ["c"], ["y"]));
+        return Model(graph);
+    }
+
+    /// <summary>
+    /// x [N, 3, 16, 16] → Conv 3×3 (8 channels, bias) → Relu → Conv 3×3 (4 channels, bias) → y [N, 4, 16, 16]: a CNN
+    /// in miniature, at the given opset (the OCR sample models import 9 and 11).
+    /// </summary>
+    public static ModelProto TwoConvolutions(long opset)
+    {
+        var random = new Random(5);
+        var graph = Graph("two-convolutions", [Value("x", DataType.Float, "N", 3, 16, 16)], [Value("y", DataType.Float, "N", 4, 16, 16)]);
+        graph.Initializer.Add(Tensor("w1", random, 0.5f, 8, 3, 3, 3));
+        graph.Initializer.Add(Tensor("b1", random, 0.2f, 8));
+        graph.Initializer.Add(Tensor("w2", random, 0.3f, 4, 8, 3, 3));
+        graph.Initializer.Add(Tensor("b2", random, 0.2f, 4));
+        graph.Node.Add(Node("Conv", ["x", "w1", "b1"], ["h"], Ints("pads", 1, 1, 1, 1)));
+        graph.Node.Add(Node("Relu", ["h"], ["r"]));
+        graph.Node.Add(Node("Conv", ["r", "w2", "b2"], ["y"], Ints("pads", 1, 1, 1, 1)));
+        return Model(graph, opset);
+    }
+
+    /// <summary>x [N, 1, 4, 4] → Conv 1×1 with one given weight per output channel, no bias → y [N, C, 4, 4].</summary>
+    public static ModelProto Pointwise(params float[] channelWeights)
+    {
+        var graph = Graph("pointwise", [Value("x", DataType.Float, "N", 1, 4, 4)], [Value("y", DataType.Float, "N", channelWeights.Length, 4, 4)]);
+        graph.Initializer.Add(TensorData.Float("w", [channelWeights.Length, 1, 1, 1], channelWeights));
+        graph.Node.Add(Node("Conv", ["x", "w"], ["y"]));
         return Model(graph);
     }
 
@@ -105,11 +132,11 @@ internal static class GeneratedModels
         return TensorData.Float(name, dims, values);
     }
 
-    private static ModelProto Model(GraphProto graph) => new()
+    private static ModelProto Model(GraphProto graph, long opset = 17) => new()
     {
         IrVersion = 8,
         ProducerName = "AiFactory.Tests",
-        OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } },
+        OpsetImport = { new OperatorSetIdProto { Domain = "", Version = opset } },
         Graph = graph,
     };
 

@@ -29,6 +29,22 @@ public sealed class ValidationContractTests
     }
 
     [Fact]
+    public void The_candidates_labelled_set_travels_with_the_request_and_binds_to_inferences_reference()
+    {
+        var sha = new string('b', 64);
+        var candidate = Version(2, "{}") with
+        {
+            LabelledSet = $$"""{"storage_key":"labelled-sets/m/{{sha}}.json","sha256":"{{sha}}","size_bytes":99,"metric":"argmax_accuracy","output":"y","samples":3}""",
+        };
+
+        var request = JsonSerializer.Deserialize<ValidationRequest>(ValidationClient.Request(new ValidationClaim(candidate, null)).ToJsonString(), HttpOptions)!;
+        var none = JsonSerializer.Deserialize<ValidationRequest>(ValidationClient.Request(new ValidationClaim(Version(3, "{}"), null)).ToJsonString(), HttpOptions)!;
+
+        Assert.Equal(($"labelled-sets/m/{sha}.json", sha, 99L), (request.LabelledSet!.StorageKey, request.LabelledSet.Sha256, request.LabelledSet.SizeBytes));
+        Assert.Null(none.LabelledSet);
+    }
+
+    [Fact]
     public void A_passed_report_with_an_incompatible_signature_makes_the_version_ready_with_the_changes_as_its_reason()
     {
         TensorSpec[] inputs = [new("x", "FP16", [-1, 4])];

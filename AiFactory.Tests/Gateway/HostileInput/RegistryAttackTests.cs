@@ -228,8 +228,8 @@ public sealed class RegistryAttackTests(AppHostFixture fixture)
     }
 
     [Theory]
-    [InlineData("two models", "model,model", "unexpected part 'model': a multipart upload has one part 'model' and at most one part 'config'")]
-    [InlineData("an unknown part", "model,weights", "unexpected part 'weights': a multipart upload has one part 'model' and at most one part 'config'")]
+    [InlineData("two models", "model,model", "unexpected part 'model': a multipart upload has one part 'model', at most one part 'config' and at most one part 'labelled_set'")]
+    [InlineData("an unknown part", "model,weights", "unexpected part 'weights': a multipart upload has one part 'model', at most one part 'config' and at most one part 'labelled_set'")]
     [InlineData("no model", "config", "the multipart upload has no part 'model'")]
     public async Task A_multipart_upload_with_parts_other_than_model_and_config_is_a_400(string attack, string parts, string error)
     {
