@@ -26,6 +26,8 @@ using AiFactory.Evaluation.Ocr;
 //       [--node-price 0.40] [--output docs/optimization.md]
 //       (every transform on each OCR sample model beside its FP32 parent; --output replaces that section of the file;
 //        see Optimization/OptimizationBenchmark)
+//   dotnet run -c Release --project AiFactory.Benchmarks -- --analyze [--p95 50] [--seconds-per-point 1] [--output docs/optimization.md]
+//       (the analyzer on the classifier against its shipped config; writes only the file's "## Analyzer" section; see AnalyzerBenchmark)
 var seconds = double.Parse(Argument("--seconds") ?? "3");
 var output = Argument("--output");
 var provider = Argument("--provider");
@@ -70,6 +72,21 @@ if (args.Contains("--evaluate"))
     {
         await File.WriteAllTextAsync(output, evaluation);
         Console.WriteLine($"written to {output}");
+    }
+
+    return;
+}
+
+if (args.Contains("--analyze"))
+{
+    var section = await AnalyzerBenchmark.RunAsync(double.Parse(Argument("--p95") ?? "50", System.Globalization.CultureInfo.InvariantCulture),
+        double.Parse(Argument("--seconds-per-point") ?? "1", System.Globalization.CultureInfo.InvariantCulture),
+        $"dotnet run -c Release --project AiFactory.Benchmarks -- {string.Join(' ', args)}");
+    Console.WriteLine(section);
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, AnalyzerBenchmark.Replace(File.Exists(output) ? await File.ReadAllTextAsync(output) : "", section));
+        Console.WriteLine($"written to the section {AnalyzerBenchmark.Heading} of {output}");
     }
 
     return;

@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddModelRegistry();
+builder.AddModelAnalyzer();
 
 var app = builder.Build();
 

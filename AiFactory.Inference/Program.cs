@@ -20,6 +20,7 @@ app.MapStatisticsApi();
 app.MapReplicaStatusApi();
 app.MapValidationApi();
 app.MapOptimizationApi();
+app.MapAnalyzerApi();
 app.MapGrpcService<InferenceGrpcService>();
 
 app.Run();

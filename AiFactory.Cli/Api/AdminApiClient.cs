@@ -43,10 +43,10 @@ internal sealed class AdminApiClient : IDisposable
         SendAsync(new HttpRequestMessage(HttpMethod.Get, path), RequestTimeout, cancellationToken);
 
     /// <param name="timeout">How long the call may take; <see cref="RequestTimeout"/> unless given (an optimization takes minutes).</param>
-    public Task<JsonNode> SendJsonAsync(HttpMethod method, string path, JsonNode body, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+    public Task<JsonNode> SendJsonAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         SendAsync(new HttpRequestMessage(method, path)
         {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+            Content = body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         }, timeout ?? RequestTimeout, cancellationToken);
 
     public Task<JsonNode> DeleteAsync(string path, CancellationToken cancellationToken) =>

@@ -21,6 +21,10 @@ internal static class AdminPaths
 
     public static string Optimize(string model, string version) => $"{Version(model, version)}/optimize";
 
+    public static string Analyze(string model, string version) => $"{Version(model, version)}/analyze";
+
+    public static string ApplyAnalysis(string id) => $"api/admin/analyses/{Segment(id, "analysis id")}/apply";
+
     public static string Traffic(string model) => $"{Model(model)}/traffic";
 
     public static string Rollback(string model) => $"{Model(model)}/rollback";

@@ -5,7 +5,7 @@ using AiFactory.Cli.Output;
 
 namespace AiFactory.Cli.Commands;
 
-/// <summary><c>aifactory models push|list|show</c>.</summary>
+/// <summary><c>aifactory models push|analyze|list|show</c>.</summary>
 internal static class ModelsCommand
 {
     public static Command Create(CliContext context)
@@ -23,6 +23,7 @@ internal static class ModelsCommand
         {
             ModelsPushCommand.Create(context),
             ModelsOptimizeCommand.Create(context),
+            ModelsAnalyzeCommand.Create(context),
             list,
             show,
         };

@@ -59,6 +59,7 @@ public static class GatewayEndpointExtensions
         app.MapTrafficApi();
         app.MapCanaryApi();
         app.MapAuditApi();
+        app.MapAnalyzerApi();
         if (app.Environment.IsDevelopment())
         {
             app.MapOpenApi();

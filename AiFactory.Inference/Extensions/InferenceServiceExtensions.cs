@@ -36,6 +36,7 @@ public static class InferenceServiceExtensions
             options.SerializerOptions.TypeInfoResolverChain.Insert(1, Apis.StatisticsJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Insert(2, Apis.ReplicaStatusJsonContext.Default);
             options.SerializerOptions.TypeInfoResolverChain.Insert(3, ValidationJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(4, Analysis.AnalysisJsonContext.Default);
         });
 
         builder.Services.AddSingleton(TimeProvider.System);
@@ -68,6 +69,7 @@ public static class InferenceServiceExtensions
         builder.Services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<OcrValidationSet>().AddSingleton<TaskMetricsMeter>().AddSingleton<ModelValidator>();
         builder.AddModelOptimization();
+        builder.Services.AddSingleton<Analysis.ConfigAnalyzer>();
 
         builder.Services.AddGrpc(options =>
         {
