@@ -8,8 +8,9 @@ namespace AiFactory.Gateway.Registry;
 /// <summary>
 /// <c>tensorrt</c>: a serving configuration, not a file. The new version shares its parent's bytes; its config is the
 /// parent's with <c>execution_provider: tensorrt</c> and the provider's settings (FP16 or INT8, engine and timing
-/// caches in the replica's cache folder). Replicas build TensorRT engines at load, with one exact optimization profile
-/// per prepared shape (the config's <c>max_batch_size</c>, <c>inputs</c> dims and <c>warmup_shapes</c>). Refused where
+/// caches in the replica's cache folder). Replicas build TensorRT engines at load: one exact optimization profile per
+/// prepared shape (the config's <c>max_batch_size</c>, <c>inputs</c> dims and <c>warmup_shapes</c>), and for the shared
+/// session the explicit min/opt/max profile derived here (<see cref="TensorRtProfiles"/>). Refused where
 /// no replica can use the TensorRT provider: the version could never serve.
 /// </summary>
 public sealed class TensorRtServing(RegistryStore registry, ReplicaProbe replicas, ValidationWorker validation)
@@ -27,8 +28,9 @@ public sealed class TensorRtServing(RegistryStore registry, ReplicaProbe replica
         }
 
         var precision = request.Precision ?? "fp16";
-        var config = Config(parent.Config, precision);
-        var lineage = VersionOptimizer.Lineage(request, new JsonObject { ["execution_provider"] = "tensorrt", ["precision"] = precision }, "none");
+        var (config, noProfile) = Config(parent.Config, precision, parent.Signature);
+        var details = new JsonObject { ["execution_provider"] = "tensorrt", ["precision"] = precision, ["profile"] = noProfile is null ? "explicit" : $"none: {noProfile}" };
+        var lineage = VersionOptimizer.Lineage(request, details, "none");
         var added = await registry.AddDerivedVersionAsync(
             new RegistryStore.DerivedVersion(parent.Model, parent.Version, parent.Sha256, parent.SizeBytes, parent.StorageKey, config, lineage, keyId),
             cancellationToken);
@@ -46,10 +48,12 @@ public sealed class TensorRtServing(RegistryStore registry, ReplicaProbe replica
                   : string.Join("; ", replicas.Select(replica => $"{replica.Name}: {(replica.Reachable ? string.Join(", ", replica.Providers ?? []) : $"unreachable ({replica.Error})")}")));
 
     /// <summary>
-    /// The parent's config with the TensorRT provider: FP16 or INT8, caches on; its other settings (batching, warmup
-    /// shapes, inputs) kept, as they shape the engines' profiles. CUDA graphs are the CUDA provider's and go.
+    /// The parent's config with the TensorRT provider: FP16 or INT8, caches on, and the shared session's optimization
+    /// profile derived from the config and <paramref name="signature"/> (<see cref="TensorRtProfiles"/>; else the reason
+    /// there is none); its other settings (batching, warmup shapes, inputs) kept, as they shape the prepared shapes'
+    /// engines. CUDA graphs are the CUDA provider's and go.
     /// </summary>
-    public static string Config(string parentConfig, string precision)
+    public static (string Config, string? NoProfile) Config(string parentConfig, string precision, string? signature)
     {
         var config = JsonNode.Parse(parentConfig) as JsonObject ?? new JsonObject();
         config["execution_provider"] = "tensorrt";
@@ -59,7 +63,14 @@ public sealed class TensorRtServing(RegistryStore registry, ReplicaProbe replica
         settings["int8"] = precision == "int8";
         settings["engine_cache"] = true;
         settings["timing_cache"] = true;
+        var (profile, noProfile) = TensorRtProfiles.Derive(config, signature);
+        settings["profile"] = profile;
+        if (profile is null)
+        {
+            settings.Remove("profile");
+        }
+
         config["tensorrt"] = settings.DeepClone();
-        return config.ToJsonString();
+        return (config.ToJsonString(), noProfile);
     }
 }

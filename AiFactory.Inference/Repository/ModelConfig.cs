@@ -177,6 +177,7 @@ public sealed record ModelConfig
         Require(path, "tensorrt", TensorRt is null || Provider == Repository.ExecutionProvider.TensorRT,
             $"needs execution_provider tensorrt, not '{ExecutionProvider}'");
         Require(path, "tensorrt.max_workspace_bytes", TensorRt is not { MaxWorkspaceBytes: < 0 }, "must be 0 (TensorRT's default) or more");
+        TensorRt?.Profile?.Validate(path);
         for (var i = 0; i < WarmupShapes.Length; i++)
         {
             Require(path, $"warmup_shapes[{i}]", WarmupShapes[i].Count > 0, "must name at least one input");
@@ -320,6 +321,42 @@ public sealed record TensorRtConfig
     /// <summary>Keep TensorRT's layer timings there too, so building an engine for another shape is faster.</summary>
     [JsonPropertyName("timing_cache")]
     public bool TimingCache { get; set; } = true;
+
+    /// <summary>
+    /// The optimization profile of the shared session (the one shapes outside the prepared ones run on): every shape
+    /// from <c>min</c> to <c>max</c> per input, tuned for <c>opt</c>, full shapes with the batch dimension. Absent,
+    /// TensorRT builds for the shapes it meets. The <c>tensorrt</c> transform derives it from the config.
+    /// </summary>
+    [JsonPropertyName("profile")]
+    public TensorRtProfileConfig? Profile { get; set; }
+}
+
+/// <summary>A TensorRT optimization profile: per input name, its smallest, tuned-for and largest full shape.</summary>
+public sealed record TensorRtProfileConfig
+{
+    [JsonPropertyName("min")]
+    public Dictionary<string, long[]> Min { get; set; } = [];
+
+    [JsonPropertyName("opt")]
+    public Dictionary<string, long[]> Opt { get; set; } = [];
+
+    [JsonPropertyName("max")]
+    public Dictionary<string, long[]> Max { get; set; } = [];
+
+    internal void Validate(string path)
+    {
+        const string field = "tensorrt.profile";
+        ModelConfig.Require(path, field, Min.Count > 0 && Min.Keys.Order().SequenceEqual(Opt.Keys.Order()) && Min.Keys.Order().SequenceEqual(Max.Keys.Order()),
+            "'min', 'opt' and 'max' must name the same inputs, at least one");
+        foreach (var (input, min) in Min)
+        {
+            var (opt, max) = (Opt[input], Max[input]);
+            ModelConfig.Require(path, $"{field}.{input}", min.Length > 0 && min.Length == opt.Length && min.Length == max.Length,
+                "'min', 'opt' and 'max' must have the same rank");
+            ModelConfig.Require(path, $"{field}.{input}", min.Select((dim, i) => dim >= 1 && dim <= opt[i] && opt[i] <= max[i]).All(ok => ok),
+                "needs 1 ≤ min ≤ opt ≤ max in every dimension");
+        }
+    }
 }
 
 /// <summary>Dimensions for one input; see <see cref="ModelConfig.Inputs"/>.</summary>

@@ -76,11 +76,19 @@ public static class ProviderOptions
 /// <summary>
 /// A TensorRT optimization profile in the provider's syntax (<c>x:1x3x48x192,y:…</c>): the engine serves any shape
 /// from <see cref="Min"/> to <see cref="Max"/> and is tuned for <see cref="Opt"/>. The server gives each prepared
-/// shape's session a profile of exactly that shape; the shared session gets none (TensorRT then builds for the
-/// shapes it meets).
+/// shape's session a profile of exactly that shape, and the shared session the config's spanning profile
+/// (<c>tensorrt.profile</c>) where it has one (else TensorRT builds for the shapes it meets).
 /// </summary>
 public sealed record TensorRtProfile(string Min, string Opt, string Max)
 {
+    /// <summary>The config's spanning profile, inputs in name order; null when it has none.</summary>
+    public static TensorRtProfile? Spanning(TensorRtConfig? settings) => settings?.Profile is { } profile
+        ? new(Format(profile.Min), Format(profile.Opt), Format(profile.Max))
+        : null;
+
+    private static string Format(Dictionary<string, long[]> shapes) =>
+        string.Join(',', shapes.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => $"{pair.Key}:{string.Join('x', pair.Value)}"));
+
     /// <summary>A profile of exactly one shape: the engine for one prepared shape.</summary>
     public static TensorRtProfile Exactly(IReadOnlyList<TensorSpec> inputs, long[][] shape) =>
         new(Format(inputs, shape), Format(inputs, shape), Format(inputs, shape));

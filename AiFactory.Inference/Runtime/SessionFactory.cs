@@ -158,7 +158,7 @@ public sealed class SessionFactory(ILogger<SessionFactory> logger)
                 AppendResolved(options, config, CudaProvider, modelPath, cudaGraph: false, profile: null);
                 return CudaProvider;
             case ExecutionProvider.TensorRT:
-                AppendResolved(options, config, TensorRtProvider, modelPath, cudaGraph: false, profile: null);
+                AppendResolved(options, config, TensorRtProvider, modelPath, cudaGraph: false, TensorRtProfile.Spanning(config.TensorRt));
                 return TensorRtProvider;
             default:
                 try
