@@ -87,9 +87,7 @@ public sealed class ModelOptimizer(CalibrationSource calibration, ILogger<ModelO
     // The parent's labelled set, read under the same limits as at upload; one it cannot use refuses the transform.
     private async Task<LabelledSet> ReadLabelledSetAsync(LabelledSetReference reference, string path, CancellationToken cancellationToken)
     {
-        var artifact = string.IsNullOrEmpty(reference.StorageKey) || !ArtifactKeys.IsSha256(reference.Sha256) || reference.SizeBytes <= 0
-            ? throw InferenceError.InvalidArgument("'labelled_set' needs 'storage_key', 'sha256' (lower-case hex) and 'size_bytes' (positive)")
-            : new StoredObject(reference.StorageKey, reference.SizeBytes, reference.Sha256!);
+        var artifact = ModelValidator.LabelledArtifact(reference);
         await DownloadAsync(artifact, path, "the version's labelled set", cancellationToken);
         try
         {

@@ -299,7 +299,8 @@ public sealed class ModelValidator(
         }
     }
 
-    private static StoredObject LabelledArtifact(LabelledSetReference set) =>
+    /// <summary>The labelled set a request names, checked for what fetching it needs (the store checks size and SHA-256 as it reads).</summary>
+    internal static StoredObject LabelledArtifact(LabelledSetReference set) =>
         string.IsNullOrEmpty(set.StorageKey) || !ArtifactKeys.IsSha256(set.Sha256) || set.SizeBytes <= 0
             ? throw InferenceError.InvalidArgument("'labelled_set' needs 'storage_key', 'sha256' (lower-case hex) and 'size_bytes' (positive)")
             : new StoredObject(set.StorageKey, set.SizeBytes, set.Sha256!);
