@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -309,11 +310,58 @@ public sealed class AppHostFixture : IAsyncLifetime
         await App.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.TerminalStates, cancellationToken);
     }
 
+    /// <summary>
+    /// Starts <paramref name="resource"/> and waits until it is healthy; for Redis and PostgreSQL, also until the
+    /// gateway's own clients reach them again. Aspire's health check proves the server answers, not that the gateway
+    /// has reconnected: a test run next would otherwise see the gateway still degraded (rate limits local, no bucket
+    /// in Redis).
+    /// </summary>
     public async Task StartResourceAsync(string resource, CancellationToken cancellationToken)
     {
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cancellationToken);
         Assert.True(result.Success, $"starting {resource}: {result.Message}");
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+        if (GatewayServiceOf(resource) is { } service)
+        {
+            await WaitUntilTheGatewayReachesAsync(service, cancellationToken);
+        }
+    }
+
+    /// <summary>The name the gateway's overview gives the dependency an AppHost resource is, if it is one.</summary>
+    private static string? GatewayServiceOf(string resource) => resource switch
+    {
+        "cache" => "cache",
+        "postgres" => "database",
+        _ => null,
+    };
+
+    private async Task WaitUntilTheGatewayReachesAsync(string service, CancellationToken cancellationToken)
+    {
+        using var admin = CreateGatewayClient();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        string last = "no answer";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var overview = JsonNode.Parse(await admin.GetStringAsync("/api/admin/overview", cancellationToken))!;
+                var health = overview["services"]!.AsArray().Single(entry => entry!["name"]!.GetValue<string>() == service)!;
+                if (health["healthy"]!.GetValue<bool>())
+                {
+                    return;
+                }
+
+                last = health.ToJsonString();
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        Assert.Fail($"the gateway did not reach {service} within 60 s of its restart: {last}");
     }
 
     /// <summary>
