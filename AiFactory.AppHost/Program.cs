@@ -17,8 +17,7 @@ var infrastructure = builder.AddInfrastructure();
 var inference = builder.AddInference(builder.Configuration.GetValue("Inference:Replicas", 2))
     .WithConnection(infrastructure.InferenceDatabase)
     .WithConnection(infrastructure.Storage)
-    .WithRecognitionDictionary("Validation:RecognitionDictionary")
-    .WithRecognitionDictionary("Optimization:RecognitionDictionary");
+    .WithRecognitionDictionary("Ocr:RecognitionDictionary");
 
 var gateway = builder.AddProject<Projects.AiFactory_Gateway>("gateway")
     .WithPlainHttpWhenPublished()

@@ -27,7 +27,7 @@ public static class RegistrySeedExtensions
 
     /// <summary>
     /// Locally, the console's Try it (<c>TryIt:RecognitionDictionary</c>) and the replicas' validation and optimization
-    /// (<c>Validation:RecognitionDictionary</c>, <c>Optimization:RecognitionDictionary</c>) read the recognizer's
+    /// (<c>Ocr:RecognitionDictionary</c>) read the recognizer's
     /// dictionary from the seed folder: Try it turns the recognizer's scores into text, validation and the int8-static
     /// calibration draw the OCR evaluation set's characters from it. Not in a cluster (no path of this machine): there the
     /// console's overlay mounts it from the optional ConfigMap ocr-dictionary (manifests/overlays/common/dashboard.yaml).

@@ -62,6 +62,20 @@ public sealed class OcrEvaluationSet
         return new OcrEvaluationSet(options.Seed, lines, pages);
     }
 
+    /// <summary>
+    /// The first <paramref name="lines"/> lines and <paramref name="pages"/> pages: the set <see cref="Generate"/> makes
+    /// at that size from the same seed, without rendering it again.
+    /// </summary>
+    public OcrEvaluationSet Take(int lines, int pages)
+    {
+        if (lines > Lines.Count || pages > Pages.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lines), $"{lines} lines and {pages} pages asked of a set of {Lines.Count} and {Pages.Count}");
+        }
+
+        return new OcrEvaluationSet(Seed, Lines.Take(lines).ToList(), Pages.Take(pages).ToList());
+    }
+
     // Not HashCode.Combine: that is seeded per process.
     private static Random SampleRandom(int seed, int kind, int index) => new(unchecked(seed * 1_000_003 + kind * 100_003 + index));
 

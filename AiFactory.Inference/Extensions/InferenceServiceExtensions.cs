@@ -1,4 +1,5 @@
 using AiFactory.Inference.Grpc;
+using AiFactory.Inference.Ocr;
 using AiFactory.Inference.Protocol;
 using AiFactory.Inference.Protocol.Rest;
 using AiFactory.Inference.Registry;
@@ -67,7 +68,8 @@ public static class InferenceServiceExtensions
         builder.Services.AddHostedService<LoadedModelsGauge>();
 
         builder.Services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<OcrValidationSet>().AddSingleton<TaskMetricsMeter>().AddSingleton<ModelValidator>();
+        builder.Services.AddOptions<OcrOptions>().BindConfiguration(OcrOptions.SectionName);
+        builder.Services.AddSingleton<OcrEvaluationSets>().AddSingleton<TaskMetricsMeter>().AddSingleton<ModelValidator>();
         builder.AddModelOptimization();
         builder.Services.AddSingleton<Analysis.ConfigAnalyzer>();
 

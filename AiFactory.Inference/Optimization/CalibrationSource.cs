@@ -1,6 +1,7 @@
 using AiFactory.Evaluation.Labelled;
 using AiFactory.Evaluation.Ocr;
 using AiFactory.Evaluation.Running;
+using AiFactory.Inference.Ocr;
 using AiFactory.Optimization.Onnx;
 using AiFactory.Optimization.Transforms;
 using Microsoft.Extensions.Options;
@@ -12,11 +13,8 @@ namespace AiFactory.Inference.Optimization;
 /// data comes first); else, for the OCR sample models, their evaluation set, generated from a fixed seed at a bounded
 /// size and preprocessed as their evaluation runs it; else none (a transform that needs them refuses with its reason).
 /// </summary>
-public sealed class CalibrationSource(IOptions<OptimizationOptions> options)
+public sealed class CalibrationSource(OcrEvaluationSets sets, IOptions<OptimizationOptions> options)
 {
-    private readonly Lazy<RecognitionDictionary?> _dictionary = new(() =>
-        options.Value.RecognitionDictionary is { Length: > 0 } path && File.Exists(path) ? RecognitionDictionary.Load(path) : null);
-
     /// <summary>The transforms that run the parent on inputs (the others would only pay for generating them).</summary>
     public static readonly IReadOnlySet<string> Calibrating = new HashSet<string>(StringComparer.Ordinal) { "int8-static" };
 
@@ -46,14 +44,13 @@ public sealed class CalibrationSource(IOptions<OptimizationOptions> options)
             return CalibrationData.None;
         }
 
-        if (_dictionary.Value is not { } dictionary)
+        var ocr = sets.ForCalibration();
+        if (ocr.Set is not { } set)
         {
-            return new CalibrationData("none: the OCR evaluation set needs the recognizer's dictionary (Optimization:RecognitionDictionary)", []);
+            return new CalibrationData($"none: {ocr.Unavailable}", []);
         }
 
         var settings = options.Value;
-        var set = OcrEvaluationSet.Generate(
-            new OcrSetOptions { Seed = settings.CalibrationSeed, Lines = settings.CalibrationLines, Pages = settings.CalibrationPages }, dictionary);
         var input = FirstInput(parent);
         var batches = OcrTaskEvaluation.CalibrationInputs(task, set)
             .Select(tensor => (IReadOnlyDictionary<string, FloatTensor>)new Dictionary<string, FloatTensor> { [input] = tensor })

@@ -2,16 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AiFactory.Inference.Optimization;
 
-/// <summary>How a replica runs transforms for the registry (section <c>Optimization</c>).</summary>
+/// <summary>How a replica runs transforms for the registry (section <c>Optimization</c>); the OCR set it renders calibration inputs from needs <see cref="Ocr.OcrOptions.RecognitionDictionary"/>.</summary>
 public sealed class OptimizationOptions
 {
     public const string SectionName = "Optimization";
-
-    /// <summary>
-    /// The OCR recognizer's dictionary (<c>ppocr_keys_v1.txt</c>): the OCR evaluation set renders its text lines from
-    /// it, so without it the OCR sample models have no default calibration inputs.
-    /// </summary>
-    public string? RecognitionDictionary { get; set; }
 
     /// <summary>The seed of the generated calibration set, recorded in the lineage so a calibration can be repeated.</summary>
     public int CalibrationSeed { get; set; } = AiFactory.Evaluation.Ocr.OcrSetOptions.DefaultSeed;

@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using AiFactory.Evaluation.Ocr;
 using AiFactory.Evaluation.Running;
+using AiFactory.Inference.Ocr;
 using Microsoft.ML.OnnxRuntime;
 
 namespace AiFactory.Inference.Validation;
 
 /// <summary>
 /// The task metrics of an OCR sample model (<see cref="OcrModels.TaskOf"/>) for the validation report: the candidate
-/// and the reference measured on the same <see cref="OcrValidationSet"/>, so an optimized version's accuracy stands
+/// and the reference measured on the same set (<see cref="OcrEvaluationSets.ForValidation"/>), so an optimized version's accuracy stands
 /// beside the version taking traffic. Never fails a validation: what cannot be measured is said in the report.
 /// </summary>
-public sealed class TaskMetricsMeter(OcrValidationSet ocr)
+public sealed class TaskMetricsMeter(OcrEvaluationSets sets)
 {
     /// <summary>Null for a model with no task of its own; <paramref name="problems"/> gets a reference that could not be measured.</summary>
     public TaskCheck? Measure(string model, InferenceSession candidate, InferenceSession? reference, long? referenceVersion, List<string> problems)
@@ -20,16 +21,19 @@ public sealed class TaskMetricsMeter(OcrValidationSet ocr)
             return null;
         }
 
+        var ocr = sets.ForValidation();
         if (ocr.Set is not { } set || ocr.Dictionary is not { } dictionary)
         {
             return new TaskCheck(model, null, null, null, null, null, null, ocr.Unavailable);
         }
 
+        var description = $"OCR evaluation set (seed {set.Seed}, {set.Lines.Count} lines, {set.Pages.Count} pages)";
+
         var started = Stopwatch.GetTimestamp();
         var (measured, failure) = Run(task, candidate, set, dictionary);
         if (measured is null)
         {
-            return new TaskCheck(model, ocr.Description, null, null, null, null, null, $"the candidate cannot run the {ocr.Description}: {failure}");
+            return new TaskCheck(model, description, null, null, null, null, null, $"the candidate cannot run the {description}: {failure}");
         }
 
         IReadOnlyList<TaskMetricValue>? referenceMetrics = null;
@@ -44,7 +48,7 @@ public sealed class TaskMetricsMeter(OcrValidationSet ocr)
 
         var headline = measured[0];
         var referenceHeadline = referenceMetrics?[0].Value;
-        return new TaskCheck(model, ocr.Description, measured, referenceMetrics, referenceMetrics is null ? null : referenceVersion,
+        return new TaskCheck(model, description, measured, referenceMetrics, referenceMetrics is null ? null : referenceVersion,
             new HeadlineComparison(headline.Name, headline.Value, referenceHeadline, headline.Value - referenceHeadline),
             Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 3), null);
     }

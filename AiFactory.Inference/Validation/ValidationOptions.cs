@@ -2,17 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AiFactory.Inference.Validation;
 
-/// <summary>What validation measures beyond the file itself: the OCR sample models' task metrics (docs/optimization.md).</summary>
+/// <summary>What validation measures beyond the file itself: the OCR sample models' task metrics (docs/optimization.md), on the set drawn from <see cref="Ocr.OcrOptions.RecognitionDictionary"/>.</summary>
 public sealed class ValidationOptions
 {
     public const string SectionName = "Validation";
-
-    /// <summary>
-    /// The recognizer's dictionary (<c>ppocr_keys_v1.txt</c>): the evaluation set draws its characters from it, and the
-    /// recognizer's scores become text through it. Unset or absent: the report says the task metrics were not measured.
-    /// The AppHost sets it locally to the seed folder's copy.
-    /// </summary>
-    public string? RecognitionDictionary { get; set; }
 
     /// <summary>
     /// Text lines of the set (the first of the benchmark's 300, same seed): enough to see an optimized version's

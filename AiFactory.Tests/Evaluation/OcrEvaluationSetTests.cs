@@ -39,6 +39,12 @@ public sealed class OcrEvaluationSetTests
 
         Assert.Equal(small.Lines.Select(line => line.Text), large.Lines.Take(5).Select(line => line.Text));
         Assert.Equal(small.Pages[0].Lines, large.Pages[0].Lines);
+        // So taking the start of the larger set is the smaller one, pixels included, without rendering it again.
+        var taken = large.Take(5, 1);
+        Assert.Equal((OcrSetOptions.DefaultSeed, 5, 1), (taken.Seed, taken.Lines.Count, taken.Pages.Count));
+        Assert.All(small.Lines.Zip(taken.Lines), pair => Assert.Equal(pair.First.Image.Pixels, pair.Second.Image.Pixels));
+        Assert.Equal(small.Pages[0].Image.Pixels, taken.Pages[0].Image.Pixels);
+        Assert.Throws<ArgumentOutOfRangeException>(() => large.Take(21, 1));
     }
 
     [Fact]

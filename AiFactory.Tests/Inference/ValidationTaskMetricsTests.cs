@@ -1,6 +1,6 @@
 using AiFactory.Inference.Validation;
 using AiFactory.Tests.Infrastructure;
-using Microsoft.Extensions.Options;
+using AiFactory.Tests.Inference.Ocr;
 using Microsoft.ML.OnnxRuntime;
 
 namespace AiFactory.Tests.Inference;
@@ -12,11 +12,11 @@ namespace AiFactory.Tests.Inference;
 public sealed class ValidationTaskMetricsTests
 {
     [Theory]
-    [InlineData(null, "the recognizer's dictionary is not configured (Validation:RecognitionDictionary): the evaluation set draws its characters from it")]
-    [InlineData("/nonexistent/ppocr_keys_v1.txt", "the recognizer's dictionary /nonexistent/ppocr_keys_v1.txt (Validation:RecognitionDictionary) does not exist")]
+    [InlineData(null, "the recognizer's dictionary is not configured (Ocr:RecognitionDictionary): the evaluation set draws its characters from it")]
+    [InlineData("/nonexistent/ppocr_keys_v1.txt", "the recognizer's dictionary /nonexistent/ppocr_keys_v1.txt (Ocr:RecognitionDictionary) does not exist")]
     public void Without_the_dictionary_an_OCR_models_report_says_why_its_task_metrics_were_not_measured(string? dictionary, string reason)
     {
-        var meter = new TaskMetricsMeter(new OcrValidationSet(Options.Create(new ValidationOptions { RecognitionDictionary = dictionary })));
+        var meter = new TaskMetricsMeter(OcrEvaluationSetsTests.Sets(dictionary));
         using var session = new InferenceSession(RepositoryPaths.Model(SampleModels.TextDirection));
         var problems = new List<string>();
 
@@ -30,7 +30,7 @@ public sealed class ValidationTaskMetricsTests
     [Fact]
     public void A_model_that_is_not_an_OCR_sample_has_no_task_metrics()
     {
-        var meter = new TaskMetricsMeter(new OcrValidationSet(Options.Create(new ValidationOptions())));
+        var meter = new TaskMetricsMeter(OcrEvaluationSetsTests.Sets(null));
         using var session = new InferenceSession(OnnxModelWriter.Identity("FP32"));
 
         Assert.Null(meter.Measure("my-model", session, null, null, []));
@@ -39,10 +39,7 @@ public sealed class ValidationTaskMetricsTests
     [Fact]
     public void A_model_named_like_a_sample_that_cannot_run_the_set_is_reported_not_failed()
     {
-        var meter = new TaskMetricsMeter(new OcrValidationSet(Options.Create(new ValidationOptions
-        {
-            RecognitionDictionary = Path.Combine(RepositoryPaths.Models, SampleModels.TextRecognition, "ppocr_keys_v1.txt"), TaskLines = 2, TaskPages = 1,
-        })));
+        var meter = new TaskMetricsMeter(OcrEvaluationSetsTests.Sets(OcrEvaluationSetsTests.DictionaryPath, new ValidationOptions { TaskLines = 2, TaskPages = 1 }));
         // Two inputs: not the classifier's one image tensor.
         using var session = new InferenceSession(OnnxModelWriter.Identity("FP32", "INT64"));
         var problems = new List<string>();

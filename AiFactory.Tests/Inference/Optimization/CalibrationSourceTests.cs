@@ -3,6 +3,7 @@ using AiFactory.Inference.Optimization;
 using AiFactory.Optimization.Onnx;
 using AiFactory.Optimization.Transforms;
 using AiFactory.Tests.Infrastructure;
+using AiFactory.Tests.Inference.Ocr;
 using Microsoft.Extensions.Options;
 
 namespace AiFactory.Tests.Inference.Optimization;
@@ -10,13 +11,13 @@ namespace AiFactory.Tests.Inference.Optimization;
 /// <summary>What a replica calibrates on: the OCR evaluation set for the OCR sample models, named with its seed; nothing otherwise.</summary>
 public sealed class CalibrationSourceTests
 {
-    private static readonly string Dictionary = Path.Combine(RepositoryPaths.Models, OcrModels.Recognition, OcrModels.DictionaryFileName);
+    private static readonly string Dictionary = OcrEvaluationSetsTests.DictionaryPath;
     private static readonly ModelProto Classifier = OnnxModelFile.Read(File.ReadAllBytes(RepositoryPaths.Model(SampleModels.TextDirection)));
 
     [Fact]
     public void Int8_static_on_the_direction_classifier_calibrates_on_the_ocr_set_from_its_seed()
     {
-        var source = Source(new OptimizationOptions { RecognitionDictionary = Dictionary, CalibrationSeed = 7, CalibrationLines = 4, CalibrationPages = 1 });
+        var source = Source(Dictionary, new OptimizationOptions { CalibrationSeed = 7, CalibrationLines = 4, CalibrationPages = 1 });
 
         var data = source.For("int8-static", OcrModels.Direction, Classifier, OptimizeRequest.DefaultCalibration);
 
@@ -35,7 +36,7 @@ public sealed class CalibrationSourceTests
     [InlineData("int8-static", OcrModels.Direction, OptimizeRequest.NoCalibration)]
     public void A_transform_that_does_not_calibrate_a_model_without_a_set_or_calibration_none_gets_none(string transform, string model, string choice)
     {
-        var data = Source(new OptimizationOptions { RecognitionDictionary = Dictionary, CalibrationLines = 4, CalibrationPages = 1 })
+        var data = Source(Dictionary, new OptimizationOptions { CalibrationLines = 4, CalibrationPages = 1 })
             .For(transform, model, Classifier, choice);
 
         Assert.Same(CalibrationData.None, data);
@@ -44,12 +45,13 @@ public sealed class CalibrationSourceTests
     [Fact]
     public void Without_the_recognizers_dictionary_the_ocr_models_have_none_and_the_source_says_why()
     {
-        var data = Source(new OptimizationOptions { RecognitionDictionary = "/nowhere/ppocr_keys_v1.txt" })
+        var data = Source("/nowhere/ppocr_keys_v1.txt", new OptimizationOptions())
             .For("int8-static", OcrModels.Direction, Classifier, OptimizeRequest.DefaultCalibration);
 
         Assert.True(data.IsEmpty);
-        Assert.Equal("none: the OCR evaluation set needs the recognizer's dictionary (Optimization:RecognitionDictionary)", data.Source);
+        Assert.Equal("none: the recognizer's dictionary /nowhere/ppocr_keys_v1.txt (Ocr:RecognitionDictionary) does not exist", data.Source);
     }
 
-    private static CalibrationSource Source(OptimizationOptions options) => new(Options.Create(options));
+    private static CalibrationSource Source(string dictionary, OptimizationOptions options) =>
+        new(OcrEvaluationSetsTests.Sets(dictionary, optimization: options), Options.Create(options));
 }
