@@ -26,17 +26,17 @@ public static class GatewayEndpointExtensions
         app.MapReverseProxy(proxy =>
         {
             proxy.UseStep<MeteringStep>();
-            proxy.Use(OipTargetCheck.EnforceAsync);
-            proxy.Use(RequestBodyLimit.EnforceAsync);
+            proxy.UseStep<OipTargetCheck>();
+            proxy.UseStep<RequestBodyLimit>();
             proxy.UseStep<ModelAccessStep>();
             proxy.UseStep<ModelListFilterStep>();
             proxy.UseStep<RateLimitStep>();
             proxy.UseStep<TrafficSplitStep>();
             proxy.UseStep<ResponseCacheStep>();
-            proxy.Use(UpstreamErrors.WriteProtocolErrorAsync);
+            proxy.UseStep<UpstreamErrors>();
             proxy.UseStep<UpstreamTimingStep>();
             // Before load balancing, so that every attempt picks (and health-counts) its own replica.
-            proxy.Use(ReplicaRetry.InvokeAsync);
+            proxy.UseStep<ReplicaRetry>();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });

@@ -78,8 +78,10 @@ public static class GatewayServiceExtensions
             .AddSingleton<ServiceHealthProbe>().AddSingleton<OverviewRing>().AddHostedSingleton<OverviewSampler>();
         services.AddSingleton<UsageMeter>().AddSingleton<UsageStore>().AddHostedSingleton<UsageFlushService>();
         services.AddTrafficSplit();
-        services.AddSingleton<MeteringStep>().AddSingleton<ModelAccessStep>().AddSingleton<ModelListFilterStep>().AddSingleton<RateLimitStep>()
-            .AddSingleton<ResponseCacheStep>().AddSingleton<UpstreamTimingStep>();
+        // The proxy pipeline's steps, each one IProxyStep (GatewayEndpointExtensions.MapInferenceProxy gives their order).
+        services.AddSingleton<MeteringStep>().AddSingleton<OipTargetCheck>().AddSingleton<RequestBodyLimit>().AddSingleton<ModelAccessStep>()
+            .AddSingleton<ModelListFilterStep>().AddSingleton<RateLimitStep>().AddSingleton<ResponseCacheStep>().AddSingleton<UpstreamErrors>()
+            .AddSingleton<UpstreamTimingStep>().AddSingleton<ReplicaRetry>();
 
         // The admin API speaks the protocol's snake_case.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

@@ -4,9 +4,9 @@ namespace AiFactory.Gateway.Routing;
 /// Answers, with the parser's status and message, a request whose path or gRPC method is none of the protocol's
 /// (<see cref="OipParser"/>), so that no later step and no replica sees it.
 /// </summary>
-public static class OipTargetCheck
+public sealed class OipTargetCheck : IProxyStep
 {
-    public static async Task EnforceAsync(HttpContext context, Func<Task> next)
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
         if (OipTarget.RefusalOf(context) is { } refusal)
         {

@@ -15,11 +15,11 @@ namespace AiFactory.Gateway.Routing;
 /// Timeouts are not retried: a request that took too long on one replica would most likely do so on the next,
 /// and would double the load while doing it.
 /// </remarks>
-public static partial class ReplicaRetry
+public sealed partial class ReplicaRetry(IOptions<RoutingOptions> settings, ILogger<ReplicaRetry> logger) : IProxyStep
 {
-    public static async Task InvokeAsync(HttpContext context, Func<Task> next)
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        var options = context.RequestServices.GetRequiredService<IOptions<RoutingOptions>>().Value;
+        var options = settings.Value;
         var body = options.MaxAttempts > 1 ? ReplayableBody(context, options.MaxReplayableBodyBytes) : null;
         var proxy = context.GetReverseProxyFeature();
         var available = proxy.AvailableDestinations;
@@ -50,7 +50,7 @@ public static partial class ReplicaRetry
                 return;
             }
 
-            LogRetry(Logger(context), context.Request.Path, proxy.ProxiedDestination?.DestinationId, error.Error, attempt + 1, error.Exception);
+            LogRetry(logger, context.Request.Path, proxy.ProxiedDestination?.DestinationId, error.Error, attempt + 1, error.Exception);
             proxy.AvailableDestinations = remaining;
             proxy.ProxiedDestination = null;
             context.Features.Set<IForwarderErrorFeature>(null);
@@ -87,9 +87,6 @@ public static partial class ReplicaRetry
 
         return untried;
     }
-
-    private static ILogger Logger(HttpContext context) =>
-        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ReplicaRetry));
 
     [LoggerMessage(LogLevel.Warning, "Forwarding {Path} to replica {Destination} failed ({Error}); attempt {Attempt} goes to another replica")]
     private static partial void LogRetry(ILogger logger, PathString path, string? destination, ForwarderError error, int attempt, Exception? exception);

@@ -10,11 +10,11 @@ namespace AiFactory.Gateway.Routing;
 /// reads them), gRPC calls included (<see cref="KeptBodyLimits"/>). A body a later step reads itself (the response cache) and that breaks one of Kestrel's limits, too
 /// large or too slow, is answered here with its status and the protocol's error.
 /// </summary>
-public static class RequestBodyLimit
+public sealed class RequestBodyLimit(IOptions<GatewayOptions> options) : IProxyStep
 {
-    public static async Task EnforceAsync(HttpContext context, Func<Task> next)
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        var limit = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
+        var limit = options.Value.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
         {
             await WriteTooLargeAsync(context, limit);
@@ -42,6 +42,6 @@ public static class RequestBodyLimit
         }
     }
 
-    public static Task WriteTooLargeAsync(HttpContext context, long limit) =>
+    private static Task WriteTooLargeAsync(HttpContext context, long limit) =>
         GatewayErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, $"the request body is larger than the limit of {limit} bytes");
 }

@@ -8,9 +8,9 @@ namespace AiFactory.Gateway.Routing;
 /// happened, instead of YARP's empty 502: <c>{"error": ...}</c> for REST, a gRPC status for gRPC calls (YARP itself
 /// answers those with an HTTP 502, which gRPC clients can only report as a bare UNAVAILABLE "Bad gateway").
 /// </summary>
-public static class UpstreamErrors
+public sealed class UpstreamErrors : IProxyStep
 {
-    public static async Task WriteProtocolErrorAsync(HttpContext context, Func<Task> next)
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
         await next();
         var error = context.GetForwarderErrorFeature();
