@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace AiFactory.Gateway.Caching;
@@ -30,9 +30,15 @@ public sealed record CachedResponse(int Status, IReadOnlyList<KeyValuePair<strin
         return entry;
     }
 
-    public static CachedResponse Deserialize(byte[] entry)
+    /// <summary>The entry <paramref name="entry"/> holds; its body is a slice of it, not a copy.</summary>
+    public static CachedResponse Deserialize(ReadOnlyMemory<byte> entry)
     {
-        using var reader = new BinaryReader(new MemoryStream(entry), Encoding.UTF8);
+        if (!MemoryMarshal.TryGetArray(entry, out var segment))
+        {
+            segment = entry.ToArray();
+        }
+
+        using var reader = new BinaryReader(new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false), Encoding.UTF8);
         var status = reader.ReadInt32();
         var headers = new KeyValuePair<string, string>[reader.ReadInt32()];
         for (var i = 0; i < headers.Length; i++)
@@ -41,6 +47,6 @@ public sealed record CachedResponse(int Status, IReadOnlyList<KeyValuePair<strin
         }
 
         var position = (int)reader.BaseStream.Position;
-        return new CachedResponse(status, headers, entry.AsMemory(position));
+        return new CachedResponse(status, headers, entry[position..]);
     }
 }

@@ -14,12 +14,12 @@ public sealed class ResponseCache(IConnectionMultiplexer redis)
     public static string KeyOf(string model, string version, string requestHash) =>
         $"{KeyPrefix}{model.Length}:{model}:{version}:{requestHash}";
 
-    /// <summary>The entry, or null on a miss. Throws when Redis cannot be asked.</summary>
-    public async Task<CachedResponse?> GetAsync(string key)
-    {
-        var value = await redis.GetDatabase().StringGetAsync(key);
-        return value.IsNull ? null : CachedResponse.Deserialize((byte[])value!);
-    }
+    /// <summary>
+    /// The entry's bytes, or null on a miss, in pooled memory the caller disposes once the answer is written: an
+    /// answer is often megabytes (a detector's map), and a fresh array per hit would be a large-object allocation and
+    /// a full collection every few hits. Throws when Redis cannot be asked.
+    /// </summary>
+    public Task<Lease<byte>?> GetAsync(string key) => redis.GetDatabase().StringGetLeaseAsync(key);
 
     public Task SetAsync(string key, CachedResponse response, TimeSpan timeToLive) =>
         redis.GetDatabase().StringSetAsync(key, response.Serialize(), timeToLive);

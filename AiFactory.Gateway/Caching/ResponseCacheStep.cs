@@ -4,6 +4,7 @@ using AiFactory.Gateway.Metering;
 using AiFactory.Gateway.Routing;
 using AiFactory.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace AiFactory.Gateway.Caching;
@@ -43,14 +44,14 @@ public sealed class ResponseCacheStep(
         // The whole body is needed for its hash; the forwarder (and a retry) then send it from the same copy. A body
         // the gateway has no room for right now is forwarded as it streams, uncached.
         var body = BufferedRequestBody.Of(context, settings.MaxRequestBytes);
-        if (!await body.BufferAsync(length, context.RequestAborted))
+        using var hash = RequestHash(request.Headers[InferenceHeaderLength].ToString());
+        if (!await body.BufferAsync(length, hash, context.RequestAborted))
         {
             await next();
             return;
         }
 
-        var bodyHash = Hash(request.Headers[InferenceHeaderLength].ToString(), body.Buffered);
-        await ServeAsync(context, next, settings, model, await versionLookup, bodyHash);
+        await ServeAsync(context, next, settings, model, await versionLookup, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
     private async Task ServeAsync(HttpContext context, Func<Task> next, ResponseCacheOptions settings, string model, string? version, string bodyHash)
@@ -62,7 +63,7 @@ public sealed class ResponseCacheStep(
         }
 
         var key = ResponseCache.KeyOf(model, version, bodyHash);
-        CachedResponse? hit;
+        Lease<byte>? hit;
         try
         {
             hit = await cache.GetAsync(key);
@@ -78,7 +79,11 @@ public sealed class ResponseCacheStep(
         metrics.CacheLookup(hit is null ? "miss" : "hit");
         if (hit is not null)
         {
-            await WriteAsync(context, hit);
+            using (hit)
+            {
+                await WriteAsync(context, CachedResponse.Deserialize(hit.Memory));
+            }
+
             return;
         }
 
@@ -108,13 +113,15 @@ public sealed class ResponseCacheStep(
         }
     }
 
-    /// <summary>The request's identity: its body, and where its JSON ends (the same bytes split differently are another request).</summary>
-    private static string Hash(string headerLength, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// The request's identity, begun: where its JSON ends (the same bytes split differently are another request),
+    /// then its body, fed as it arrives.
+    /// </summary>
+    private static IncrementalHash RequestHash(string headerLength)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"{headerLength}\n"));
-        hash.AppendData(body);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return hash;
     }
 
     private static bool OptsOut(HttpRequest request) =>

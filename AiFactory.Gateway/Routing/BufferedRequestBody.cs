@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 
 namespace AiFactory.Gateway.Routing;
 
@@ -44,14 +45,17 @@ internal sealed class BufferedRequestBody(Stream inner, long limit, RequestBuffe
     /// Reads the body, whose <c>Content-Length</c> is <paramref name="length"/>, into the copy before any of it is
     /// forwarded. True when the whole body is in the copy; false when it did not fit in the limit or the budget. Either
     /// way the body is then read from its first byte: the copy first, then whatever is still to arrive.
+    /// <paramref name="hash"/>, when given, is fed every byte of the body in order as it arrives, so hashing a large
+    /// body overlaps with receiving it instead of following it; it is complete only when this returns true.
     /// </summary>
-    public async Task<bool> BufferAsync(long length, CancellationToken cancellationToken)
+    public async Task<bool> BufferAsync(long length, IncrementalHash? hash, CancellationToken cancellationToken)
     {
         if (length > limit)
         {
             return false;
         }
 
+        hash?.AppendData(Buffered);
         while (_copied < length)
         {
             if (!TryMakeRoom(_copied + 1))
@@ -65,6 +69,7 @@ internal sealed class BufferedRequestBody(Stream inner, long limit, RequestBuffe
                 throw new BadHttpRequestException("the request body ended before its Content-Length");
             }
 
+            hash?.AppendData(_copy.AsSpan(_copied, read));
             _copied += read;
             _consumed = true;
         }

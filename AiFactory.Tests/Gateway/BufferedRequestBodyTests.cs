@@ -1,5 +1,6 @@
 extern alias gateway;
 
+using System.Security.Cryptography;
 using BufferedRequestBody = gateway::AiFactory.Gateway.Routing.BufferedRequestBody;
 using RequestBufferBudget = gateway::AiFactory.Gateway.Routing.RequestBufferBudget;
 
@@ -50,10 +51,26 @@ public sealed class BufferedRequestBodyTests
     public async Task A_body_buffered_ahead_is_hashed_forwarded_and_replayed_from_one_copy()
     {
         await using var body = new BufferedRequestBody(new MemoryStream(Body), limit: 1024 * 1024, _budget);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
-        Assert.True(await body.BufferAsync(Body.Length, CancellationToken.None));
+        Assert.True(await body.BufferAsync(Body.Length, hash, CancellationToken.None));
         Assert.Equal(Body, body.Buffered.ToArray());
+        Assert.Equal(SHA256.HashData(Body), hash.GetHashAndReset());
         Assert.Equal(Body, await ReadAllAsync(body));
+        Assert.True(body.TryRewind());
+        Assert.Equal(Body, await ReadAllAsync(body));
+    }
+
+    [Fact]
+    public async Task Bytes_a_step_read_before_buffering_are_hashed_first_so_the_hash_is_the_whole_bodys()
+    {
+        await using var body = new BufferedRequestBody(new MemoryStream(Body), limit: 1024 * 1024, _budget);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Assert.Equal(1000, await body.ReadAsync(new byte[1000]));
+
+        Assert.True(await body.BufferAsync(Body.Length, hash, CancellationToken.None));
+
+        Assert.Equal(SHA256.HashData(Body), hash.GetHashAndReset());
         Assert.True(body.TryRewind());
         Assert.Equal(Body, await ReadAllAsync(body));
     }
@@ -69,7 +86,7 @@ public sealed class BufferedRequestBodyTests
         await using var body = new BufferedRequestBody(new MemoryStream(Body[..90]), limit: 16 * 1024 * 1024, _budget);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var buffering = body.BufferAsync(8 * 1024 * 1024, CancellationToken.None);
+        var buffering = body.BufferAsync(8 * 1024 * 1024, null, CancellationToken.None);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.True(buffering.IsCompleted);
@@ -85,8 +102,8 @@ public sealed class BufferedRequestBodyTests
         var first = new BufferedRequestBody(new MemoryStream(Body), limit: 1024 * 1024, budget);
         var second = new BufferedRequestBody(new MemoryStream(Body), limit: 1024 * 1024, budget);
 
-        Assert.True(await first.BufferAsync(Body.Length, CancellationToken.None));
-        Assert.False(await second.BufferAsync(Body.Length, CancellationToken.None));
+        Assert.True(await first.BufferAsync(Body.Length, null, CancellationToken.None));
+        Assert.False(await second.BufferAsync(Body.Length, null, CancellationToken.None));
         Assert.Equal(Body, await ReadAllAsync(second));
         Assert.False(second.TryRewind());
 

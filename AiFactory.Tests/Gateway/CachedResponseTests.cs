@@ -25,4 +25,22 @@ public sealed class CachedResponseTests
         // Nothing after the body: the entry ends where the answer does.
         Assert.Equal(entry.Length - 1000, entry.AsSpan().IndexOf(body.Span));
     }
+
+    [Fact]
+    public void An_entry_read_from_the_middle_of_a_larger_pooled_buffer_reads_back_whole_and_its_body_is_a_slice_of_it()
+    {
+        // Redis's lease is a rented array, longer than the entry, the entry not necessarily at its start.
+        var body = new byte[3000];
+        Random.Shared.NextBytes(body);
+        var entry = new CachedResponse(200, [new("Content-Type", "application/octet-stream")], body).Serialize();
+        var rented = new byte[entry.Length + 100];
+        entry.CopyTo(rented, 7);
+
+        var read = CachedResponse.Deserialize(rented.AsMemory(7, entry.Length));
+
+        Assert.Equal(200, read.Status);
+        Assert.Equal([new("Content-Type", "application/octet-stream")], read.Headers);
+        Assert.Equal(body, read.Body.ToArray());
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(read.Body, out var slice) && slice.Array == rented);
+    }
 }
