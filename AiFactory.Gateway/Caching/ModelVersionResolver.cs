@@ -12,9 +12,10 @@ namespace AiFactory.Gateway.Caching;
 /// while the gateway knows nothing of them.
 /// </summary>
 /// <remarks>
-/// The bound this trades for the round trip: the replicas' answers are at most one observation old, so for that long
-/// after a new version becomes ready on every replica, a repeated request can still be answered from the previous
-/// version's entry, named as such in <c>x-aifactory-model-version</c>. A miss is stored under the version that served
+/// The bound this trades for the round trip: a replica's answer is normally one observation old (1 s), and counts for
+/// at most three observations and a timeout (5 s) before a silent replica stops counting; for that long after a new
+/// version becomes ready on every replica, a repeated request can still be answered from the previous version's entry,
+/// named as such in <c>x-aifactory-model-version</c>. A miss is stored under the version that served
 /// it whatever the lookup assumed, so no entry ever holds another version's answer.
 /// </remarks>
 public sealed class ModelVersionResolver(HttpClient inference, ReplicaStateMonitor replicas)
