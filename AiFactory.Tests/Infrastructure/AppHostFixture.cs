@@ -320,7 +320,16 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cancellationToken);
         Assert.True(result.Success, $"starting {resource}: {result.Message}");
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+        try
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
+        }
+        catch (DistributedApplicationException e)
+        {
+            // It exited instead of becoming healthy: what it logged is the only account of why.
+            throw new InvalidOperationException($"{resource} did not start again: {e.Message}. The AppHost's log:\n{RecentLog}", e);
+        }
+
         if (GatewayServiceOf(resource) is { } service)
         {
             await WaitUntilTheGatewayReachesAsync(service, cancellationToken);
